@@ -1,0 +1,1 @@
+"""The Scrapy side of xxgk-monitor: knows HTML and HTTP, not compliance."""
