@@ -28,8 +28,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            line = key_node.start_mark.line + 1
-            raise yaml.constructor.ConstructorError(None, None, f"line {line}: duplicate key {key!r}", None)
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -117,7 +116,10 @@ def _message(error: ErrorDetails) -> str:
 
 def describe(path: Path, exc: ValidationError) -> str:
     """One line for the first validation error, naming file and key path."""
-    errors = exc.errors(include_url=False)
+    # pydantic adds "too short" to a list whose only entry failed: a consequence, not a problem
+    errors = [
+        e for e in exc.errors(include_url=False) if not (e["type"] == "too_short" and e.get("input"))
+    ] or exc.errors(include_url=False)
     first = errors[0]
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return f"{path}: {key_path(first['loc'])}: {_message(first)}{more}"

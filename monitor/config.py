@@ -84,7 +84,7 @@ def _check_month_day(value: str) -> str:
     try:
         dt.date.fromisoformat(f"2000-{value}")  # a leap year, so 02-29 is accepted
     except ValueError:
-        raise ValueError("expected a month and day as \"MM-DD\", such as \"09-01\"") from None
+        raise ValueError('expected a month and day as "MM-DD", such as "09-01"') from None
     return value
 
 
@@ -110,7 +110,7 @@ def cron_fields(expr: str) -> dict[str, str]:
     """
     fields = expr.split()
     if len(fields) != 5:
-        raise ValueError(f"expected a crontab line of 5 fields, such as \"0 2 * * *\" (got {expr!r})")
+        raise ValueError(f'expected a crontab line of 5 fields, such as "0 2 * * *" (got {expr!r})')
     minute, hour, day, month, dow = fields
     dow = re.sub(r"(?<![/\d])\d+", lambda m: _DOW_NAMES[int(m.group()) % 7], dow.lower())
     values = {"minute": minute, "hour": hour, "day": day, "month": month, "day_of_week": dow}
@@ -196,7 +196,9 @@ def _checklist_problems(checklist: Checklist) -> Iterator[tuple[str, str]]:
     item_numbers = [item.number for item in checklist.items]
     if item_numbers != list(range(1, 51)):
         yield "items", f"expected 50 items numbered 1 to 50 in order (got {len(item_numbers)} items)"
-    yield from _duplicates(((f"items[{i}].slug", item.slug) for i, item in enumerate(checklist.items)), "slug")
+    yield from _duplicates(
+        ((f"items[{i}].slug", item.slug) for i, item in enumerate(checklist.items)), "slug"
+    )
 
 
 # ----------------------------------------------------------------------------- institution
@@ -385,7 +387,9 @@ def load_config(path: Path) -> Config:
     data = _yaml.load_mapping(path)
     checklist_name = data.get("checklist")
     if not isinstance(checklist_name, str) or not checklist_name:
-        raise ConfigError(f"{path}: checklist: expected the path of the checklist file, such as checklist.yaml")
+        raise ConfigError(
+            f"{path}: checklist: expected the path of the checklist file, such as checklist.yaml"
+        )
     checklist = load_checklist(path.parent / checklist_name)
     try:
         config = Config.model_validate({**data, "checklist": checklist})

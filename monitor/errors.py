@@ -23,7 +23,3 @@ class CrawlError(MonitorError):
 
 class DeliveryError(MonitorError):
     """A report could not be delivered (SMTP, file system)."""
-
-
-class NotBuiltError(MonitorError):
-    """A command of the contract whose capability has not been built yet."""

@@ -1,0 +1,283 @@
+"""The database schema: SQLAlchemy 2 typed ORM models, one per table.
+
+Sites and columns are never deleted, only retired (``retired_at``), so every foreign key that
+points at history (items, fetches, findings) restricts deletion instead of cascading. Constraint
+and index names come from the naming convention of :data:`Base.metadata`, so migrations and
+models agree on them. Timestamps are :class:`~monitor.store.types.UTCDateTime`; dates on pages
+are plain local dates (``published_on``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from monitor.store.types import UTCDateTime
+
+#: Crawl outcome of one column in one run (see DESIGN.md, "Vocabulary").
+OUTCOMES = (
+    "ok",
+    "empty",
+    "unreachable",
+    "auth_required",
+    "blocked",
+    "robots_disallowed",
+    "not_found",
+    "parse_failed",
+)
+#: Dashboard roles, from most to least powerful.
+ROLES = ("admin", "office", "department", "viewer")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _restrict(target: str) -> Any:
+    return ForeignKey(target, ondelete="RESTRICT")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy, never mutated
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: Json,
+        list[str]: Json,
+    }
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class Campus(Base):
+    __tablename__ = "campuses"
+    __table_args__ = (UniqueConstraint("institution_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(_restrict("institutions.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+    retired_at: Mapped[dt.datetime | None]
+
+
+class Site(Base):
+    """One row of the annual report table; ``url`` is the display URL the report prints."""
+
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("institution_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campus_id: Mapped[int] = mapped_column(_restrict("campuses.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(_restrict("institutions.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    owners: Mapped[list[str]]
+    intranet: Mapped[bool]
+    position: Mapped[int]
+    retired_at: Mapped[dt.datetime | None]
+
+
+class Column(Base):
+    """A column (栏目) of a site; ``checklist`` holds the checklist slugs it carries."""
+
+    __tablename__ = "columns"
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(_restrict("sites.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    cms: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    max_age_days: Mapped[int | None]
+    checklist: Mapped[list[str]]
+    position: Mapped[int]
+    retired_at: Mapped[dt.datetime | None]
+
+
+class Item(Base):
+    """One published entry of a site, identified by its canonical URL within the site."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("site_id", "url"),
+        Index(None, "site_id", "published_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(_restrict("sites.id"))
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    published_on: Mapped[dt.date | None]
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    is_attachment: Mapped[bool]
+    first_seen_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+
+
+class ColumnItem(Base):
+    """An item listed in a column: an item listed in two columns is still one item of the site."""
+
+    __tablename__ = "column_items"
+
+    column_id: Mapped[int] = mapped_column(_restrict("columns.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    first_seen_at: Mapped[dt.datetime]
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    full: Mapped[bool]
+    stats: Mapped[dict[str, Any]]
+    pid: Mapped[int | None]
+
+
+class ColumnFetch(Base):
+    """The outcome of crawling one column in one run."""
+
+    __tablename__ = "column_fetches"
+    __table_args__ = (
+        UniqueConstraint("crawl_run_id", "column_id"),
+        CheckConstraint(_one_of("outcome", OUTCOMES), name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"))
+    column_id: Mapped[int] = mapped_column(_restrict("columns.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(24))
+    http_status: Mapped[int | None]
+    pages: Mapped[int]
+    items_seen: Mapped[int]
+    items_new: Mapped[int]
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime]
+
+
+class CheckRun(Base):
+    __tablename__ = "check_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.date]
+    created_at: Mapped[dt.datetime]
+    summary: Mapped[dict[str, Any]]
+
+
+class Finding(Base):
+    """A problem with a stable ``key`` ("kind:subject"), so reports can say new, ongoing, resolved."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]]
+    first_seen_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
+    first_check_id: Mapped[int] = mapped_column(_restrict("check_runs.id"))
+    last_check_id: Mapped[int] = mapped_column(_restrict("check_runs.id"))
+    acknowledged_at: Mapped[dt.datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    ack_note: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to be sent (or sent): the full RFC 5322 bytes, retried until delivered."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime]
+    recipients: Mapped[list[str]]
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+
+class UserSite(Base):
+    """A site a department user may see; deleting the user deletes its grants, never the site."""
+
+    __tablename__ = "user_sites"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(_restrict("sites.id"), primary_key=True, index=True)
+
+
+class ManualCount(Base):
+    """A count of items a site published in a period, imported by hand (e.g. an intranet site)."""
+
+    __tablename__ = "manual_counts"
+    __table_args__ = (
+        UniqueConstraint("site_id", "period_from", "period_to"),
+        CheckConstraint("period_from <= period_to", name="period"),
+        CheckConstraint("count >= 0", name="count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(_restrict("sites.id"))
+    period_from: Mapped[dt.date]
+    period_to: Mapped[dt.date]
+    count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    imported_at: Mapped[dt.datetime]

@@ -1,0 +1,365 @@
+"""Every query of the monitor, in one module: keyword-only arguments, callers own the transaction.
+
+The functions take an open :class:`~sqlalchemy.orm.Session`, flush when they need ids, and never
+commit. Labels such as ``site:hit/main/today`` name things in sync reports and logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.config import Site as SiteConfig
+from monitor.store.models import Campus, Column, ColumnItem, Institution, Item, ManualCount, Site
+
+_BATCH = 500
+_Row = TypeVar("_Row", Campus, Site, Column)
+
+
+@dataclass
+class SyncResult:
+    """What `sync_config` changed, as labels such as ``site:hit/main/today``."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    revived: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.retired or self.revived)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """One observation of an item in a column listing, as the crawler hands it over."""
+
+    url: str
+    title: str
+    published_on: dt.date | None = None
+    date_source: str | None = None
+    is_attachment: bool = False
+
+
+# ----------------------------------------------------------------------------- config sync
+
+
+def _set(row: Any, values: dict[str, Any]) -> bool:
+    """Assign ``values`` to ``row``; True when anything changed."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return bool(changed)
+
+
+#: Rows keyed by their natural key (campus key, site key, "site/column"), with their labels.
+_Existing = dict[str, tuple[_Row, str]]
+#: Wanted rows: (natural key, label, column values).
+_Wanted = list[tuple[str, str, dict[str, Any]]]
+
+
+@dataclass
+class _Syncer:
+    session: Session
+    now: dt.datetime
+    result: SyncResult = field(default_factory=SyncResult)
+
+    def rows(self, model: type[_Row], *, existing: _Existing[_Row], wanted: _Wanted) -> dict[str, _Row]:
+        """Upsert ``wanted`` against ``existing`` by natural key; retire what is not wanted."""
+        kept: dict[str, _Row] = {}
+        for key, label, values in wanted:
+            if key in existing:
+                kept[key] = self._refresh(existing[key][0], label=label, values=values)
+            else:
+                kept[key] = model(**values)
+                self.session.add(kept[key])
+                self.result.added.append(label)
+        for key, (row, label) in existing.items():
+            if key not in kept and row.retired_at is None:
+                row.retired_at = self.now
+                self.result.retired.append(label)
+        self.session.flush()
+        return kept
+
+    def _refresh(self, row: _Row, *, label: str, values: dict[str, Any]) -> _Row:
+        changed = _set(row, values)
+        if row.retired_at is not None:
+            row.retired_at = None
+            self.result.revived.append(label)
+        elif changed:
+            self.result.updated.append(label)
+        return row
+
+
+def _sync_institution(session: Session, *, config: Config, result: SyncResult) -> Institution:
+    info = config.institution
+    values = {"key": info.id, "name": info.name, "timezone": info.timezone}
+    row = session.scalars(select(Institution).where(Institution.key == info.id)).one_or_none()
+    if row is None:
+        row = Institution(**values)
+        session.add(row)
+        session.flush()
+        result.added.append(f"institution:{info.id}")
+    elif _set(row, values):
+        result.updated.append(f"institution:{info.id}")
+    return row
+
+
+def _sync_campuses(syncer: _Syncer, *, institution: Institution, config: Config) -> dict[str, Campus]:
+    prefix = f"campus:{institution.key}"
+    rows = syncer.session.scalars(select(Campus).where(Campus.institution_id == institution.id))
+    existing = {row.key: (row, f"{prefix}/{row.key}") for row in rows}
+    wanted = [
+        (
+            campus.id,
+            f"{prefix}/{campus.id}",
+            {"institution_id": institution.id, "key": campus.id, "name": campus.name, "position": position},
+        )
+        for position, campus in enumerate(config.campuses)
+    ]
+    return syncer.rows(Campus, existing=existing, wanted=wanted)
+
+
+def _site_values(site: SiteConfig, *, position: int) -> dict[str, Any]:
+    return {
+        "key": site.id,
+        "name": site.name,
+        "url": site.url,
+        "owners": list(site.owner),
+        "intranet": site.intranet,
+        "position": position,
+    }
+
+
+def _sync_sites(
+    syncer: _Syncer, *, institution: Institution, campuses: dict[str, Campus], config: Config
+) -> dict[str, Site]:
+    prefix = f"site:{institution.key}"
+    query = (
+        select(Site, Campus.key)
+        .join(Campus, Site.campus_id == Campus.id)
+        .where(Site.institution_id == institution.id)
+    )
+    existing = {
+        row.key: (row, f"{prefix}/{campus_key}/{row.key}")
+        for row, campus_key in syncer.session.execute(query)
+    }
+    wanted = [
+        (
+            site.id,
+            f"{prefix}/{campus.id}/{site.id}",
+            {
+                "institution_id": institution.id,
+                "campus_id": campuses[campus.id].id,
+                **_site_values(site, position=position),
+            },
+        )
+        for campus in config.campuses
+        for position, site in enumerate(campus.sites)
+    ]
+    return syncer.rows(Site, existing=existing, wanted=wanted)
+
+
+def _column_wanted(config: Config, *, institution_key: str, sites: dict[str, Site]) -> _Wanted:
+    return [
+        (
+            f"{site.id}/{column.id}",
+            f"column:{institution_key}/{campus.id}/{site.id}/{column.id}",
+            {
+                "site_id": sites[site.id].id,
+                "key": column.id,
+                "name": column.name,
+                "url": column.url,
+                "cms": column.cms,
+                "kind": column.kind,
+                "max_age_days": column.max_age_days,
+                "checklist": list(column.checklist),
+                "position": position,
+            },
+        )
+        for campus, site in config.sites()
+        for position, column in enumerate(site.columns)
+    ]
+
+
+def _sync_columns(
+    syncer: _Syncer, *, institution: Institution, sites: dict[str, Site], config: Config
+) -> None:
+    prefix = f"column:{institution.key}"
+    query = (
+        select(Column, Site.key, Campus.key)
+        .join(Site, Column.site_id == Site.id)
+        .join(Campus, Site.campus_id == Campus.id)
+        .where(Site.institution_id == institution.id)
+    )
+    existing = {
+        f"{site_key}/{row.key}": (row, f"{prefix}/{campus_key}/{site_key}/{row.key}")
+        for row, site_key, campus_key in syncer.session.execute(query)
+    }
+    wanted = _column_wanted(config, institution_key=institution.key, sites=sites)
+    syncer.rows(Column, existing=existing, wanted=wanted)
+
+
+def sync_config(session: Session, *, config: Config, now: dt.datetime) -> SyncResult:
+    """Bring the institution, campuses, sites and columns of ``config`` into the database.
+
+    Rows absent from the config are retired (never deleted: their items stay); a retired row that
+    is back in the config is revived. Positions follow the config's order. A second sync of the
+    same config changes nothing and reports nothing.
+    """
+    syncer = _Syncer(session, now)
+    institution = _sync_institution(session, config=config, result=syncer.result)
+    campuses = _sync_campuses(syncer, institution=institution, config=config)
+    sites = _sync_sites(syncer, institution=institution, campuses=campuses, config=config)
+    _sync_columns(syncer, institution=institution, sites=sites, config=config)
+    return syncer.result
+
+
+# ----------------------------------------------------------------------------- items
+
+
+def _insert(session: Session, table: type[Item | ColumnItem]) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _merge(items: Sequence[NewItem]) -> list[NewItem]:
+    """One observation per URL (an upsert may touch a row once): the last title, the first date."""
+    merged: dict[str, NewItem] = {}
+    for item in items:
+        before = merged.get(item.url)
+        if before is not None and item.published_on is None and before.published_on is not None:
+            item = replace(item, published_on=before.published_on, date_source=before.date_source)
+        merged[item.url] = item
+    return list(merged.values())
+
+
+def _chunks(items: list[NewItem]) -> Iterator[list[NewItem]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
+
+
+def _item_row(item: NewItem, *, site_id: int, seen_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "site_id": site_id,
+        "url": item.url,
+        "title": item.title,
+        "published_on": item.published_on,
+        "date_source": item.date_source,
+        "is_attachment": item.is_attachment,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+    }
+
+
+def _upsert_item_rows(
+    session: Session, *, site_id: int, items: list[NewItem], seen_at: dt.datetime
+) -> list[int]:
+    """Insert or refresh ``items`` of a site; returns the ids of all of them.
+
+    A known item gets the new title and ``last_seen_at``; its date is filled only if it had none,
+    so a dated observation is never replaced by an undated one.
+    """
+    stmt = _insert(session, Item)
+    new = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "url"],
+        set_={
+            "title": new.title,
+            "last_seen_at": new.last_seen_at,
+            "published_on": func.coalesce(Item.published_on, new.published_on),
+            "date_source": case((Item.published_on.is_(None), new.date_source), else_=Item.date_source),
+        },
+    )
+    # One cached statement, many parameter sets: SQLAlchemy sends them as multi-row VALUES.
+    rows = [_item_row(i, site_id=site_id, seen_at=seen_at) for i in items]
+    return list(session.scalars(stmt.returning(Item.id), rows))
+
+
+def _link_column(session: Session, *, column_id: int, item_ids: list[int], seen_at: dt.datetime) -> None:
+    rows = [{"column_id": column_id, "item_id": item_id, "first_seen_at": seen_at} for item_id in item_ids]
+    session.execute(_insert(session, ColumnItem).on_conflict_do_nothing(), rows)
+
+
+def _known_urls(session: Session, *, site_id: int, urls: list[str]) -> set[str]:
+    query = select(Item.url).where(Item.site_id == site_id, Item.url.in_(urls))
+    return set(session.scalars(query))
+
+
+def upsert_items(
+    session: Session, *, site_id: int, column_id: int, items: Sequence[NewItem], seen_at: dt.datetime
+) -> int:
+    """Store one column's observed items of a site, in batches; returns how many were new to the site.
+
+    Idempotent: storing the same observations again adds nothing. An item already known from
+    another column of the site stays one item, listed in both columns.
+    """
+    new = 0
+    for chunk in _chunks(_merge(items)):
+        new += len(chunk) - len(_known_urls(session, site_id=site_id, urls=[i.url for i in chunk]))
+        item_ids = _upsert_item_rows(session, site_id=site_id, items=chunk, seen_at=seen_at)
+        _link_column(session, column_id=column_id, item_ids=item_ids, seen_at=seen_at)
+    return new
+
+
+# ----------------------------------------------------------------------------- lookups and counts
+
+
+def site_ids(session: Session, *, institution_key: str) -> dict[str, int]:
+    """Active (not retired) sites of an institution: site key → id."""
+    query = (
+        select(Site.key, Site.id)
+        .join(Institution, Site.institution_id == Institution.id)
+        .where(Institution.key == institution_key, Site.retired_at.is_(None))
+    )
+    return {key: id_ for key, id_ in session.execute(query)}
+
+
+def column_ids(session: Session, *, institution_key: str) -> dict[tuple[str, str], int]:
+    """Active (not retired) columns of active sites: (site key, column key) → id."""
+    query = (
+        select(Site.key, Column.key, Column.id)
+        .join(Site, Column.site_id == Site.id)
+        .join(Institution, Site.institution_id == Institution.id)
+        .where(Institution.key == institution_key, Site.retired_at.is_(None), Column.retired_at.is_(None))
+    )
+    return {(site_key, column_key): id_ for site_key, column_key, id_ in session.execute(query)}
+
+
+def count_items_by_site(
+    session: Session, *, institution_key: str, start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """Distinct items per site key published in [start, end] (inclusive); sites with none are absent.
+
+    Retired sites count too: a period in the past is counted as it was published.
+    """
+    query = (
+        select(Site.key, func.count(func.distinct(Item.id)))
+        .join(Site, Item.site_id == Site.id)
+        .join(Institution, Site.institution_id == Institution.id)
+        .where(Institution.key == institution_key, Item.published_on.between(start, end))
+        .group_by(Site.key)
+    )
+    return {key: count for key, count in session.execute(query)}
+
+
+def manual_counts(session: Session, *, institution_key: str, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Hand-imported counts per site key whose period is exactly [start, end]."""
+    query = (
+        select(Site.key, ManualCount.count)
+        .join(Site, ManualCount.site_id == Site.id)
+        .join(Institution, Site.institution_id == Institution.id)
+        .where(
+            Institution.key == institution_key, ManualCount.period_from == start, ManualCount.period_to == end
+        )
+    )
+    return {key: count for key, count in session.execute(query)}
