@@ -5,6 +5,7 @@ The rest of the program uses only what is re-exported here; SQL is built nowhere
 
 from sqlalchemy.orm import Session
 
+from monitor.store import crawls
 from monitor.store.engine import (
     connect,
     current_revision,
@@ -39,6 +40,7 @@ __all__ = [
     "column_ids",
     "connect",
     "count_items_by_site",
+    "crawls",
     "current_revision",
     "ensure_current",
     "head_revision",

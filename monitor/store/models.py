@@ -161,14 +161,23 @@ class ColumnItem(Base):
     first_seen_at: Mapped[dt.datetime]
 
 
+#: Life of a crawl run: ``running`` until it ends; ``aborted`` when its process died unfinished.
+RUN_STATUSES = ("running", "finished", "failed", "aborted")
+
+
 class CrawlRun(Base):
+    """One run of the crawler over some or all sites of an institution."""
+
     __tablename__ = "crawl_runs"
+    __table_args__ = (CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int | None] = mapped_column(_restrict("institutions.id"), index=True)
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(16))
     full: Mapped[bool]
+    sites: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     stats: Mapped[dict[str, Any]]
     pid: Mapped[int | None]
 
@@ -193,6 +202,12 @@ class ColumnFetch(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime]
+    #: List pages that failed after the first one was read (the outcome stays that of page 1).
+    pages_failed: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Article pages opened to find dates the list did not show.
+    articles: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Conditional-GET validators of the list pages: {url: [etag, last_modified]}.
+    validators: Mapped[dict[str, Any] | None]
 
 
 class CheckRun(Base):

@@ -1,0 +1,70 @@
+"""`python -m crawler`: argv → run.crawl(); exit 0 ok, 1 crawl errors, 2 usage.
+
+With `crawler/run.py` this is the only crawler code that reads argv, files and the environment:
+intranet columns take their cookie from the variable their config names (``auth.cookie_env``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m crawler", description="Crawl the configured columns.")
+    p.add_argument("--config", required=True, type=Path, help="institution config (YAML)")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--site", action="append", default=[], help="crawl only this site (repeatable)")
+    p.add_argument("--full", action="store_true", help="page back to the beginning of every column")
+    p.add_argument("--today", type=_date, help="the crawl date (default: today in the institution's zone)")
+    p.add_argument("--progress", action="store_true", help="show a progress bar per site on stderr")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    return p
+
+
+def cookies_from(environ: Mapping[str, str], config: Config) -> dict[tuple[str, str], str]:
+    found = {}
+    for _, site in config.sites():
+        for column in site.columns:
+            if column.auth and environ.get(column.auth.cookie_env):
+                found[(site.id, column.id)] = environ[column.auth.cookie_env]
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        from crawler.run import crawl
+
+        config = load_config(args.config)
+        return crawl(
+            config,
+            db_url=args.db,
+            site_ids=args.site,
+            full=args.full,
+            today=args.today,
+            cookies=cookies_from(os.environ, config),
+            verbose=args.verbose,
+            progress=args.progress,
+        )
+    except MonitorError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)  # noqa: T201 - the entry point's one line
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The pure entry points the spider calls: a list response in, dated rows and the next pages out.
+
+:func:`extract_list` fixes the page's decoding, picks the column's profile, reads the list, and
+dates every row. Nothing here touches the network or the store.
+
+Date policy (sources are ``crawler.dates.DATE_SOURCES``):
+
+1. Each row's date text is read with :func:`dates.parse`; the years of the rows without one are
+   inferred over the page with :func:`dates.resolve` (a list is date-descending). Its hints are
+   the URL dates: :func:`dates.url_date` (Drupal ``/article/Y/M/D/``, ``/YYYY-MM/DD/``,
+   ``/YYYYMMDD/``), else the WebPlus creation date :func:`dates.sudy_url_date`, which is close
+   enough to place a year-less ``12-28`` in the right year.
+2. Pinned (置顶) rows are out of date order: each is resolved on its own, and keeps its own date.
+3. Sources: a full date on the list → ``list``; a year-less one → ``list_inferred``; a relative
+   word (今天, 3天前) → ``relative``.
+4. A publication date in the URL (:func:`dates.url_date`, never the WebPlus creation date) wins
+   over a relative or year-less list date that disagrees with it, and dates a row that shows
+   none → ``url``. A full date printed on the list is kept even when the URL says otherwise:
+   it is what the page publishes.
+5. A row still undated needs its article page (``needs_article``), except an attachment, which
+   has none and stays undated. When that article cannot be fetched, the spider keeps
+   :func:`fallback_date` (the WebPlus creation date → ``url_created``) if there is one.
+
+Decoding: Scrapy believes a page's declared charset. Pages that declare gb2312/GBK but are
+stored as UTF-8 exist (campus-cms.md §4), and Scrapy then decodes them into mojibake; so do
+pages served as UTF-8 whose body is GBK. :func:`decode_fix` tries UTF-8 strictly first, then
+GB18030, as the reference advises.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scrapy.http import TextResponse
+
+from crawler import dates
+from crawler.profiles import Row, profile_for
+from monitor.config import Column
+
+GB_CHARSETS = frozenset({"gb2312", "gbk", "gb18030", "hz"})
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row, ready for storage."""
+
+    url: str
+    title: str
+    published_on: dt.date | None
+    date_source: str | None
+    pinned: bool
+    is_attachment: bool
+    needs_article: bool  # no usable date from the list: open the article page once for its date
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list page, read: the dated rows, where the older pages are, and which profile read it."""
+
+    found: bool
+    rows: tuple[Listed, ...]
+    next_url: str | None
+    page_urls: tuple[str, ...]
+    profile: str
+
+
+def extract_list(response: TextResponse, *, column: Column, today: dt.date) -> Listing:
+    """Read one list page of ``column``; ``today`` is the crawl's local date (for relative words)."""
+    response = decode_fix(response)
+    profile = profile_for(column, response)
+    page = profile.parse_list(response, column=column)
+    return Listing(
+        found=page.found,
+        rows=date_rows(page.rows, today=today),
+        next_url=page.next_url,
+        page_urls=page.page_urls,
+        profile=profile.name,
+    )
+
+
+def date_rows(rows: Sequence[Row], *, today: dt.date) -> tuple[Listed, ...]:
+    """The rows of one page, dated by the policy in the module docstring."""
+    texts = [dates.parse(row.date_text, today=today) if row.date_text else None for row in rows]
+    resolved = _resolve(rows, texts, today=today)
+    return tuple(_listed(row, text, day) for row, text, day in zip(rows, texts, resolved, strict=True))
+
+
+def _resolve(
+    rows: Sequence[Row], texts: Sequence[dates.DateText | None], *, today: dt.date
+) -> list[dt.date | None]:
+    """Years for the date-ordered rows together, and for each pinned row on its own."""
+    hints = [dates.url_date(row.url) or dates.sudy_url_date(row.url) for row in rows]
+    ordered = [i for i, row in enumerate(rows) if not row.pinned]
+    days: list[dt.date | None] = [None] * len(rows)
+    in_order = dates.resolve([texts[i] for i in ordered], today=today, hints=[hints[i] for i in ordered])
+    for i, day in zip(ordered, in_order, strict=True):
+        days[i] = day
+    for i in (i for i, row in enumerate(rows) if row.pinned):
+        days[i] = dates.resolve([texts[i]], today=today, hints=[hints[i]])[0]
+    return days
+
+
+def _listed(row: Row, text: dates.DateText | None, day: dt.date | None) -> Listed:
+    published_on, source = _dated(text, day, url_day=dates.url_date(row.url))
+    return Listed(
+        url=row.url,
+        title=row.title,
+        published_on=published_on,
+        date_source=source,
+        pinned=row.pinned,
+        is_attachment=row.is_attachment,
+        needs_article=published_on is None and not row.is_attachment,
+    )
+
+
+def _dated(
+    text: dates.DateText | None, day: dt.date | None, *, url_day: dt.date | None
+) -> tuple[dt.date | None, str | None]:
+    if text is None or day is None:
+        return (url_day, "url") if url_day else (None, None)
+    if text.relative or text.year is None:
+        if url_day and url_day != day:
+            return url_day, "url"
+        return day, "relative" if text.relative else "list_inferred"
+    return day, "list"
+
+
+def fallback_date(url: str) -> tuple[dt.date, str] | None:
+    """The date to keep for a row whose article page could not be fetched, with its source."""
+    created = dates.sudy_url_date(url)
+    return (created, "url_created") if created else None
+
+
+def decode_fix(response: TextResponse) -> TextResponse:
+    """The response, re-decoded when its declared charset contradicts its bytes.
+
+    A body that is valid UTF-8 is UTF-8 even when the page declares a GB charset; a body that is
+    not valid UTF-8 but declared UTF-8 is read as GB18030 (a superset of GBK and GB2312) if it
+    decodes. Otherwise the response is returned as it is.
+    """
+    declared = codecs.lookup(response.encoding).name
+    if declared in GB_CHARSETS and _decodes(response.body, "utf-8"):
+        return response.replace(encoding="utf-8")
+    if declared == "utf-8" and not _decodes(response.body, "utf-8") and _decodes(response.body, "gb18030"):
+        return response.replace(encoding="gb18030")
+    return response
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,98 @@
+"""Store what the spider saw, in batches, through `monitor.store`; idempotent, so a re-run doubles nothing.
+
+Items are buffered per column and written with one upsert per column per batch. A column's
+outcome (:class:`ColumnDone`) is written in the same transaction as its last items, so a crawl
+killed at any point leaves either both or neither: the next run sees the column as not walked
+to the end and walks it again (see `monitor.store.crawls`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ColumnDone, ListingItem
+from monitor import store
+from monitor.store import crawls
+from monitor.store.repo import NewItem
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+class StorePipeline:
+    def __init__(self, *, db_url: str, run_id: int, batch: int = BATCH) -> None:
+        self.db_url, self.run_id, self.batch = db_url, run_id, batch
+        self.buffer: dict[tuple[int, int], list[ListingItem]] = defaultdict(list)
+        self.buffered = 0
+        self.new: dict[int, int] = defaultdict(int)  # column id → items new to the site
+        self.engine: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        db_url, run_id = crawler.settings.get("XXGK_DB_URL"), crawler.settings.getint("XXGK_RUN_ID")
+        if not db_url or not run_id:
+            raise NotConfigured("XXGK_DB_URL and XXGK_RUN_ID are needed to store items")
+        return cls(db_url=db_url, run_id=run_id, batch=crawler.settings.getint("XXGK_BATCH", BATCH))
+
+    def open_spider(self) -> None:
+        self.engine = store.connect(self.db_url)
+        self.sessions = store.sessions(self.engine)
+
+    def close_spider(self) -> None:
+        self._flush(None)
+        self.engine.dispose()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ListingItem):
+            self.buffer[(item.site_id, item.column_id)].append(item)
+            self.buffered += 1
+            if self.buffered >= self.batch:
+                self._flush(None)
+        elif isinstance(item, ColumnDone):
+            self._flush(item)
+        return item
+
+    def _flush(self, done: ColumnDone | None) -> None:
+        """Write every buffered item, and `done`'s outcome, in one transaction."""
+        now = dt.datetime.now(dt.UTC)
+        with self.sessions.begin() as session:
+            for (site_id, column_id), items in self.buffer.items():
+                self.new[column_id] += store.upsert_items(
+                    session, site_id=site_id, column_id=column_id, items=[_new(i) for i in items], seen_at=now
+                )
+            if done is not None:
+                crawls.record_fetch(session, run_id=self.run_id, fetch=self._record(done))
+        self.buffer.clear()
+        self.buffered = 0
+
+    def _record(self, done: ColumnDone) -> crawls.FetchRecord:
+        return crawls.FetchRecord(
+            column_id=done.column_id,
+            outcome=done.outcome,
+            http_status=done.http_status,
+            pages=done.pages,
+            items_seen=done.items_seen,
+            items_new=self.new.pop(done.column_id, 0),
+            error=done.error,
+            started_at=done.started_at,
+            finished_at=done.finished_at,
+            pages_failed=done.pages_failed,
+            articles=done.articles,
+            validators=done.validators or None,
+        )
+
+
+def _new(item: ListingItem) -> NewItem:
+    return NewItem(
+        url=item.url,
+        title=item.title,
+        published_on=item.published_on,
+        date_source=item.date_source,
+        is_attachment=item.is_attachment,
+    )

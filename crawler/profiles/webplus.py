@@ -1,0 +1,93 @@
+"""Sudy WebPlus (苏迪 网站群): list templates, the ``list{k}.htm`` pager, fingerprints.
+
+One CMS, several list templates (campus-cms.md §1): ``news_list`` rows with ``span.news_title`` and
+``span.news_meta``; split date cells ``news_days`` + ``news_year`` (class names swapped on some
+sites, which does not matter: the cells are joined in page order); ``wp_article_list`` with
+``Article_Title``/``Article_PublishDate``; a table layout; bracketed ``span.fbll`` dates; and any
+``li`` inside the ``#wp_news_w{N}`` window. When the pager ``#wp_paging_w{N}`` is there, only the
+window with the same N is read, so sidebars of other windows stay out.
+
+Pages count up: page 1 is ``/{col}/list.htm``, page k is ``/{col}/list{k}.htm``; ``em.all_pages``
+gives the total, so ``page_urls`` lists them all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsel import Selector, SelectorList
+from scrapy.http import TextResponse
+from scrapy.utils.response import get_base_url
+
+from crawler.profiles import ListPage
+from crawler.profiles.generic import Template, list_rows
+from crawler.urls import canonical
+from monitor.config import Column
+
+DATES = (
+    ".news_meta",
+    ".news_days, .news_year",
+    "span.fbll",
+    ".news-time2, .news-time, .news_time, .news_date",
+    ".date, .time",
+)
+TEMPLATES = (
+    Template(item="ul.wp_article_list > li", link=(".Article_Title a", "a"), date=(".Article_PublishDate",)),
+    Template(item="li.news, ul.news_list > li", link=(".news_title a", "a"), date=DATES),
+    Template(
+        item="table.wp_article_list_table tr, [id^=wp_news_w] tr",
+        date=(".date", "div[style*=nowrap]", "td ~ td:last-child"),
+    ),
+    Template(item="[id^=wp_news_w] li", date=DATES),
+)
+#: The list structure, even with no rows in it (a blank column).
+CONTAINER = "[id^=wp_news_w], ul.news_list, ul.wp_article_list, table.wp_article_list_table"
+PAGER = "[id^=wp_paging_w], .wp_paging"
+FINGERPRINTS = "[id^=wp_news_w], [id^=wp_paging_w], .wp_paging, [sudy-wp-context], [frag], .wp_articlecontent"
+ARTICLE_LINK = re.compile(r"/[0-9a-f/]+/c\d+a\d+/page\.(?:htm|psp)")
+LIST_PAGE = re.compile(r"^(.*/list)\d*(\.(?:htm|html|psp))$")
+
+
+class WebPlus:
+    name = "webplus"
+
+    def detect(self, response: TextResponse) -> bool:
+        if response.css(FINGERPRINTS):
+            return True
+        # Root-relative article links only: other sites link to WebPlus articles too.
+        return any(ARTICLE_LINK.match(href) for href in response.css("a::attr(href)").getall())
+
+    def parse_list(self, response: TextResponse, *, column: Column) -> ListPage:
+        pager = response.css(PAGER)[:1]
+        found, rows = list_rows(
+            response, column=column, templates=TEMPLATES, container=CONTAINER, scope=_window(response)
+        )
+        base = get_base_url(response)
+        next_url = canonical(pager.css("a.next::attr(href)").get(""), base=base)
+        return ListPage(found=found, rows=rows, next_url=next_url, page_urls=_page_urls(pager, base=base))
+
+
+def _window(response: TextResponse) -> Selector | None:
+    """The ``#wp_news_w{N}`` window that the ``#wp_paging_w{N}`` pager pages through."""
+    pager_id = response.css("[id^=wp_paging_w]::attr(id)").get("")
+    number = pager_id.removeprefix("wp_paging_w")
+    window = response.css(f"#wp_news_w{number}") if number.isdigit() else []
+    return window[0] if window else None
+
+
+def _page_urls(pager: SelectorList[Selector], *, base: str) -> tuple[str, ...]:
+    """Every list page but the current one, when the pager states the total."""
+    total, current = (_number(pager.css(f"em.{name}::text").get()) for name in ("all_pages", "curr_page"))
+    hrefs = [*pager.css("a.next::attr(href), a.last::attr(href)").getall(), base]
+    links = (canonical(href, base=base) or "" for href in hrefs)
+    pattern = next((found for link in links if (found := LIST_PAGE.match(link))), None)
+    if not total or pattern is None:
+        return ()
+    prefix, suffix = pattern.groups()
+    pages = (f"{prefix}{k if k > 1 else ''}{suffix}" for k in range(1, total + 1) if k != (current or 1))
+    return tuple(pages)
+
+
+def _number(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None

@@ -1,0 +1,204 @@
+"""Config → Scrapy settings and spider jobs; the only place a Twisted reactor starts.
+
+One call of :func:`crawl` is one crawl run: it records the run, builds a job per column with
+what the store knows (settled items, dated items, validators), runs the spider to the end and
+records the run's stats. A reactor cannot be restarted in a process, so the monitor always
+starts a crawl as a subprocess (`python -m crawler`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+
+from crawler.items import ColumnDone
+from crawler.settings import scrapy_settings
+from crawler.spiders.column import ColumnJob, ColumnSpider
+from crawler.urls import host_of
+from monitor import store
+from monitor.config import Config, Site
+from monitor.errors import ConfigError
+from monitor.store import crawls
+
+log = logging.getLogger(__name__)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def selected_sites(config: Config, site_ids: Sequence[str]) -> list[Site]:
+    known = {site.id: site for _, site in config.sites()}
+    unknown = [s for s in site_ids if s not in known]
+    if unknown:
+        raise ConfigError(f"no site with id {unknown[0]!r} in the config (known: {', '.join(known)})")
+    return [known[s] for s in site_ids] if site_ids else list(known.values())
+
+
+def site_hosts(site: Site) -> frozenset[str]:
+    """The hosts a site's items may live on: those of its columns and their list APIs."""
+    urls = [c.url for c in site.columns] + [c.api.url.replace("{page}", "1") for c in site.columns if c.api]
+    return frozenset(host_of(url) for url in urls)
+
+
+def build_jobs(
+    session: store.Session,
+    config: Config,
+    *,
+    sites: Sequence[Site],
+    full: bool,
+    cookies: Mapping[tuple[str, str], str],
+) -> list[ColumnJob]:
+    states = crawls.column_states(session, institution_key=config.institution.id)
+    jobs = []
+    for site in sites:
+        hosts = site_hosts(site)
+        dated: frozenset[str] | None = None
+        for column in site.columns:
+            state = states[(site.id, column.id)]
+            if dated is None:
+                dated = frozenset(crawls.dated_urls(session, site_id=state.site_id))
+            since = None if full else state.settled_since
+            settled = crawls.settled_urls(session, column_id=state.column_id, before=since) if since else None
+            jobs.append(
+                ColumnJob(
+                    site=site.id,
+                    column=column,
+                    site_id=state.site_id,
+                    column_id=state.column_id,
+                    hosts=hosts,
+                    settled=frozenset(settled) if settled is not None else None,
+                    dated=dated,
+                    validators=state.validators,
+                    cookie=cookies.get((site.id, column.id)),
+                    max_pages=config.crawl.max_pages_per_column,
+                )
+            )
+    return jobs
+
+
+def _start_run(engine: Any, config: Config, *, sites: Sequence[str], full: bool) -> int:
+    now = dt.datetime.now(dt.UTC)
+    with store.sessions(engine).begin() as session:
+        key = config.institution.id
+        dead = [run for run, pid in crawls.running_runs(session, institution_key=key) if not _pid_alive(pid)]
+        crawls.abort_runs(session, run_ids=dead, now=now)
+        return crawls.start_run(
+            session, institution_key=key, full=full, sites=sites, pid=os.getpid(), now=now
+        )
+
+
+def crawl(
+    config: Config,
+    *,
+    db_url: str,
+    site_ids: Sequence[str] = (),
+    full: bool = False,
+    today: dt.date | None = None,
+    cookies: Mapping[tuple[str, str], str] | None = None,
+    verbose: int = 0,
+    progress: bool = False,
+) -> int:
+    """Crawl the selected sites (all by default) into the database; 0 when the run ended cleanly."""
+    sites = selected_sites(config, site_ids)
+    today = today or dt.datetime.now(config.institution.tz).date()
+    engine = store.connect(db_url)
+    try:
+        store.ensure_current(engine)
+        run_id = _start_run(engine, config, sites=list(site_ids), full=full)
+        with store.sessions(engine).begin() as session:
+            jobs = build_jobs(session, config, sites=sites, full=full, cookies=cookies or {})
+        stats = _run_spider(
+            config, jobs, db_url=db_url, run_id=run_id, today=today, verbose=verbose, progress=progress
+        )
+        failed = stats.get("log_count/ERROR", 0) > 0 or stats.get("spider_exceptions", 0) > 0
+        with store.sessions(engine).begin() as session:
+            crawls.finish_run(
+                session, run_id=run_id, status="failed" if failed else "finished", stats=stats, now=_utcnow()
+            )
+    finally:
+        engine.dispose()
+    return 1 if failed else 0
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _run_spider(
+    config: Config,
+    jobs: list[ColumnJob],
+    *,
+    db_url: str,
+    run_id: int,
+    today: dt.date,
+    verbose: int,
+    progress: bool,
+) -> dict[str, Any]:
+    settings = {**scrapy_settings(config, verbose=verbose), "XXGK_DB_URL": db_url, "XXGK_RUN_ID": run_id}
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(ColumnSpider)
+    display = _Progress(jobs) if progress else None
+    if display is not None:
+        crawler.signals.connect(display.item_scraped, signal=signals.item_scraped, weak=False)
+    process.crawl(crawler, jobs=jobs, today=today)
+    try:
+        if display is not None:
+            display.start()
+        process.start()
+    finally:
+        if display is not None:
+            display.stop()
+    return _json_stats(crawler)
+
+
+def _json_stats(crawler: Crawler) -> dict[str, Any]:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in stats.items()}
+
+
+class _Progress:
+    """A rich progress bar per site on stderr: columns walked, items seen."""
+
+    def __init__(self, jobs: list[ColumnJob]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description:<16}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[items]} items"),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        per_site: dict[str, int] = {}
+        for job in jobs:
+            per_site[job.site] = per_site.get(job.site, 0) + 1
+        self.tasks = {site: self.progress.add_task(site, total=n, items=0) for site, n in per_site.items()}
+        self.items = dict.fromkeys(per_site, 0)
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        if isinstance(item, ColumnDone):
+            self.items[item.site] += item.items_seen
+            self.progress.update(self.tasks[item.site], advance=1, items=self.items[item.site])

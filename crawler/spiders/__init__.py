@@ -1,0 +1,1 @@
+"""Spiders: one generic column spider, driven by config (`column.ColumnSpider`)."""

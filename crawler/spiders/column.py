@@ -1,0 +1,307 @@
+"""The one generic spider: walks every configured column, driven by config; callbacks only route.
+
+Per column it fetches the first list page (with conditional-GET validators from the last
+complete walk), turns the response into an outcome, hands the rows to the pipeline, opens an
+article page once where the list shows no date, and decides whether to page on:
+
+- a *full* walk (``--full``, or a column never walked to the end) follows the pager to the end,
+  bounded by ``max_pages_per_column``;
+- an *incremental* walk stops at the first page holding no new row; pinned (置顶) rows never count
+  as new, so an old pinned item neither stops nor prolongs it.
+
+When a column has no request left in flight, a :class:`~crawler.items.ColumnDone` carries its
+outcome to the pipeline, after all of its items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import middlewares as mw
+from crawler.article import article_date
+from crawler.extract import Listed, Listing, extract_list, fallback_date
+from crawler.items import ColumnDone, ListingItem
+from crawler.settings import LIST_STATUSES
+from crawler.urls import host_of, same_site
+from monitor.config import Column
+
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class ColumnJob:
+    """One column to walk, with what the store knew before the crawl."""
+
+    site: str
+    column: Column
+    site_id: int
+    column_id: int
+    hosts: frozenset[str]
+    settled: frozenset[str] | None  # None: walk every page
+    dated: frozenset[str]  # the site's item URLs that already have a date
+    validators: dict[str, Any]
+    cookie: str | None
+    max_pages: int
+
+    @property
+    def start_url(self) -> str:
+        api = self.column.api
+        return api.url.replace("{page}", str(api.first_page)) if api else self.column.url
+
+
+@dataclass
+class Walk:
+    """The running state of one column's walk."""
+
+    job: ColumnJob
+    started_at: dt.datetime
+    pending: int = 0
+    pages: int = 0
+    pages_failed: int = 0
+    articles: int = 0
+    items_seen: int = 0
+    outcome: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    requested: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+    validators: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ColumnSpider(scrapy.Spider):
+    name = "columns"
+
+    def __init__(self, *, jobs: list[ColumnJob], today: dt.date, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.today = today
+        self.walks = {(job.site, job.column.id): Walk(job, _now()) for job in jobs}
+        # article URL (per site) → the (walk, row) pairs waiting for its date
+        self.waiting: dict[tuple[str, str], list[tuple[Walk, Listed]]] = {}
+
+    async def start(self) -> AsyncIterator[Any]:
+        for walk in self.walks.values():
+            yield self._list_request(walk, walk.job.start_url, page=1)
+
+    # ------------------------------------------------------------------ requests
+
+    def _headers(self, walk: Walk, url: str, page: int) -> dict[str, str]:
+        headers = {"Cookie": walk.job.cookie} if walk.job.cookie else {}
+        etag, modified = (walk.job.validators.get(url) or [None, None]) if page == 1 else (None, None)
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return headers
+
+    def _list_request(self, walk: Walk, url: str, *, page: int, hops: int = 0) -> Request:
+        walk.pending += 1
+        walk.requested.add(url)
+        meta = {"walk": walk, "page": page, "hops": hops, "dont_redirect": True}
+        return Request(
+            url,
+            headers=self._headers(walk, url, page),
+            callback=self.parse_list,
+            errback=self.list_failed,
+            meta={**meta, "handle_httpstatus_list": LIST_STATUSES},
+            dont_filter=True,
+        )
+
+    def _article_request(self, walk: Walk, row: Listed) -> Request | None:
+        key = (walk.job.site, row.url)
+        walk.pending += 1
+        if key in self.waiting:
+            self.waiting[key].append((walk, row))
+            return None
+        self.waiting[key] = [(walk, row)]
+        walk.articles += 1
+        headers = {"Cookie": walk.job.cookie} if walk.job.cookie else {}
+        return Request(
+            row.url,
+            headers=headers,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"walk": walk, "article": row.url},
+            dont_filter=True,
+        )
+
+    # ------------------------------------------------------------------ list pages
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        walk: Walk = response.meta["walk"]
+        try:
+            yield from self._route_list(walk, response)
+        except Exception as exc:  # a page that breaks extraction is one column's problem
+            self.logger.exception("column %s/%s: %s", walk.job.site, walk.job.column.id, response.url)
+            self._page_failed(walk, response.meta["page"], "parse_failed", response.status, repr(exc))
+        yield from self._settle(walk)
+
+    def _route_list(self, walk: Walk, response: Response) -> Iterator[Any]:
+        page, status = response.meta["page"], response.status
+        if status == 304:
+            walk.pages += 1
+            walk.validators[response.url] = walk.job.validators.get(response.url)
+            self._set_outcome(walk, page, "ok", 304)
+        elif 300 <= status < 400:
+            yield from self._redirect(walk, response)
+        elif status >= 400:
+            self._page_failed(walk, page, mw.outcome_for_status(status), status, f"HTTP {status}")
+        elif mw.is_login_page(response) or (
+            response.meta.get("redirect_urls") and mw.is_login_url(response.url)
+        ):
+            self._page_failed(walk, page, "auth_required", status, f"login page at {response.url}")
+        else:
+            yield from self._listing(walk, response)
+
+    def _redirect(self, walk: Walk, response: Response) -> Iterator[Any]:
+        page, hops = response.meta["page"], response.meta["hops"]
+        location = (response.headers.get("Location") or b"").decode("latin-1")
+        target = urljoin(response.url, location)
+        if mw.is_login_url(target):
+            self._page_failed(walk, page, "auth_required", response.status, f"redirected to login {target}")
+        elif host_of(target) in walk.job.hosts and hops < MAX_REDIRECTS:
+            yield self._list_request(walk, target, page=page, hops=hops + 1)
+        else:
+            error = f"redirected off the configured hosts to {target}"
+            self._page_failed(walk, page, "not_found", response.status, error)
+
+    def _listing(self, walk: Walk, response: Response) -> Iterator[Any]:
+        page = response.meta["page"]
+        if not isinstance(response, TextResponse):
+            self._page_failed(walk, page, "parse_failed", response.status, "not a text page")
+            return
+        listing = extract_list(response, column=walk.job.column, today=self.today)
+        if not listing.found:
+            outcome = "blocked" if mw.is_block_page(response) else "parse_failed"
+            self._page_failed(walk, page, outcome, response.status, f"no list recognised ({listing.profile})")
+            return
+        walk.pages += 1
+        self._keep_validators(walk, response, page)
+        rows = [row for row in listing.rows if self._is_items(walk, row)]
+        self._set_outcome(walk, page, "ok" if rows else "empty", response.status)
+        yield from self._rows(walk, rows)
+        yield from self._more_pages(walk, listing, rows, page)
+
+    def _is_items(self, walk: Walk, row: Listed) -> bool:
+        return walk.job.column.follow_external or same_site(row.url, walk.job.hosts)
+
+    def _keep_validators(self, walk: Walk, response: Response, page: int) -> None:
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        if page == 1 and (etag or modified):
+            walk.validators[response.url] = [
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            ]
+
+    def _rows(self, walk: Walk, rows: Iterable[Listed]) -> Iterator[Any]:
+        for row in rows:
+            if row.url in walk.seen:
+                continue
+            walk.seen.add(row.url)
+            walk.items_seen += 1
+            if row.needs_article and row.url not in walk.job.dated:
+                request = self._article_request(walk, row)
+                if request is not None:
+                    yield request
+            else:
+                yield self._item(walk, row, row.published_on, row.date_source)
+
+    def _more_pages(self, walk: Walk, listing: Listing, rows: list[Listed], page: int) -> Iterator[Request]:
+        if walk.job.settled is None:
+            targets = [*listing.page_urls] if page == 1 and listing.page_urls else [listing.next_url]
+        elif any(not row.pinned and row.url not in walk.job.settled for row in rows):
+            targets = [listing.next_url]
+        else:
+            targets = []
+        for number, url in enumerate((u for u in targets if u and u not in walk.requested), start=1):
+            if len(walk.requested) >= walk.job.max_pages:
+                break
+            yield self._list_request(walk, url, page=page + number)
+
+    def list_failed(self, failure: Failure) -> Iterator[Any]:
+        walk: Walk = failure.request.meta["walk"]  # type: ignore[attr-defined]
+        outcome, status, message = mw.outcome_for_failure(failure)
+        self._page_failed(walk, failure.request.meta["page"], outcome, status, message)  # type: ignore[attr-defined]
+        yield from self._settle(walk)
+
+    # ------------------------------------------------------------------ articles
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        found = None
+        if isinstance(response, TextResponse) and response.status == 200:
+            found = article_date(response, today=self.today)
+        yield from self._dated(response.meta["walk"], response.meta["article"], found)
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        yield from self._dated(meta["walk"], meta["article"], None)
+
+    def _dated(self, walk: Walk, url: str, found: tuple[dt.date, str] | None) -> Iterator[Any]:
+        for waiter, row in self.waiting.pop((walk.job.site, url), []):
+            day, source = found or fallback_date(row.url) or (None, None)
+            yield self._item(waiter, row, day, source)
+            yield from self._settle(waiter)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _item(self, walk: Walk, row: Listed, day: dt.date | None, source: str | None) -> ListingItem:
+        return ListingItem(
+            site_id=walk.job.site_id,
+            column_id=walk.job.column_id,
+            url=row.url,
+            title=row.title,
+            published_on=day,
+            date_source=source if day else None,
+            is_attachment=row.is_attachment,
+        )
+
+    def _set_outcome(self, walk: Walk, page: int, outcome: str, status: int | None) -> None:
+        if page == 1 and walk.outcome is None:
+            walk.outcome, walk.http_status = outcome, status
+
+    def _page_failed(self, walk: Walk, page: int, outcome: str, status: int | None, error: str) -> None:
+        if page == 1 and walk.outcome is None:
+            walk.outcome, walk.http_status, walk.error = outcome, status, error
+        else:
+            walk.pages_failed += 1
+            walk.error = walk.error or f"page {page}: {error}"
+        self.crawler.stats.inc_value(f"xxgk/page_failed/{outcome}")
+
+    def _settle(self, walk: Walk) -> Iterator[ColumnDone]:
+        walk.pending -= 1
+        if walk.pending > 0 or walk.done:
+            return
+        walk.done = True
+        outcome = walk.outcome or "parse_failed"
+        auth = walk.job.column.auth
+        if outcome == "auth_required" and auth and not walk.job.cookie:
+            walk.error = f"{walk.error}; no session cookie: set {auth.cookie_env} to crawl it"
+        self.crawler.stats.inc_value(f"xxgk/outcome/{outcome}")
+        yield ColumnDone(
+            site=walk.job.site,
+            column=walk.job.column.id,
+            column_id=walk.job.column_id,
+            outcome=outcome,
+            http_status=walk.http_status,
+            pages=walk.pages,
+            items_seen=walk.items_seen,
+            error=walk.error,
+            started_at=walk.started_at,
+            finished_at=_now(),
+            pages_failed=walk.pages_failed,
+            articles=walk.articles,
+            validators=walk.validators if outcome in ("ok", "empty") else {},
+        )

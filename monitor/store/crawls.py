@@ -1,0 +1,205 @@
+"""Queries of the crawl side: runs, per-column fetch outcomes, and the state an incremental crawl needs.
+
+An incremental crawl pages through a column until a page holds nothing *new*. "New" is judged
+against the column's *settled* items: those first linked to it before the start of its last
+complete fetch (outcome ``ok`` or ``empty``). Items stored by a run that died half-way are
+therefore still new to the next run, which pages on past them instead of stopping early: a
+killed crawl loses nothing. The conditional-GET validators of a column's list pages are kept
+with its complete fetch for the same reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Campus, Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
+
+COMPLETE = ("ok", "empty")
+
+
+@dataclass(frozen=True)
+class ColumnState:
+    """What the crawler needs to know about one column before it starts."""
+
+    site_id: int
+    column_id: int
+    settled_since: dt.datetime | None  # start of the last complete fetch; None: never complete
+    validators: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """The outcome of one column in one run, as the crawler reports it."""
+
+    column_id: int
+    outcome: str
+    http_status: int | None
+    pages: int
+    items_seen: int
+    items_new: int
+    error: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    pages_failed: int = 0
+    articles: int = 0
+    validators: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class FetchRow:
+    """One line of a run's summary: which column, what happened."""
+
+    campus: str
+    site: str
+    column: str
+    outcome: str
+    http_status: int | None
+    pages: int
+    items_seen: int
+    items_new: int
+    error: str | None
+
+
+def start_run(
+    session: Session, *, institution_key: str, full: bool, sites: Sequence[str], pid: int, now: dt.datetime
+) -> int:
+    institution_id = session.scalar(select(Institution.id).where(Institution.key == institution_key))
+    run = CrawlRun(
+        institution_id=institution_id,
+        started_at=now,
+        status="running",
+        full=full,
+        sites=list(sites),
+        stats={},
+        pid=pid,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session, *, run_id: int, status: str, stats: dict[str, Any], now: dt.datetime
+) -> None:
+    session.execute(
+        update(CrawlRun).where(CrawlRun.id == run_id).values(status=status, stats=stats, finished_at=now)
+    )
+
+
+def running_runs(session: Session, *, institution_key: str) -> list[tuple[int, int | None]]:
+    """(run id, pid) of the institution's runs still marked running."""
+    rows = session.execute(
+        select(CrawlRun.id, CrawlRun.pid)
+        .join(Institution, Institution.id == CrawlRun.institution_id)
+        .where(Institution.key == institution_key, CrawlRun.status == "running")
+    )
+    return [(run_id, pid) for run_id, pid in rows]
+
+
+def abort_runs(session: Session, *, run_ids: Iterable[int], now: dt.datetime) -> None:
+    ids = list(run_ids)
+    if ids:
+        session.execute(
+            update(CrawlRun).where(CrawlRun.id.in_(ids)).values(status="aborted", finished_at=now)
+        )
+
+
+def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, str], ColumnState]:
+    """(site key, column key) → state, for every active column of the institution."""
+    last_complete = (
+        select(ColumnFetch.column_id, func.max(ColumnFetch.id).label("fetch_id"))
+        .where(ColumnFetch.outcome.in_(COMPLETE))
+        .group_by(ColumnFetch.column_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Site.key, Column.key, Site.id, Column.id, CrawlRun.started_at, ColumnFetch.validators)
+        .join(Site, Site.id == Column.site_id)
+        .join(Campus, Campus.id == Site.campus_id)
+        .join(Institution, Institution.id == Campus.institution_id)
+        .outerjoin(last_complete, last_complete.c.column_id == Column.id)
+        .outerjoin(ColumnFetch, ColumnFetch.id == last_complete.c.fetch_id)
+        .outerjoin(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
+        .where(Institution.key == institution_key, Column.retired_at.is_(None), Site.retired_at.is_(None))
+    )
+    return {
+        (site_key, column_key): ColumnState(site_id, column_id, started, validators or {})
+        for site_key, column_key, site_id, column_id, started, validators in rows
+    }
+
+
+def settled_urls(session: Session, *, column_id: int, before: dt.datetime) -> set[str]:
+    """URLs of the column's items first listed in it before `before`."""
+    rows = session.scalars(
+        select(Item.url)
+        .join(ColumnItem, ColumnItem.item_id == Item.id)
+        .where(ColumnItem.column_id == column_id, ColumnItem.first_seen_at < before)
+    )
+    return set(rows)
+
+
+def dated_urls(session: Session, *, site_id: int) -> set[str]:
+    """URLs of the site's items that already have a publication date (no article fetch needed)."""
+    rows = session.scalars(select(Item.url).where(Item.site_id == site_id, Item.published_on.is_not(None)))
+    return set(rows)
+
+
+def record_fetch(session: Session, *, run_id: int, fetch: FetchRecord) -> None:
+    session.add(
+        ColumnFetch(
+            crawl_run_id=run_id,
+            column_id=fetch.column_id,
+            outcome=fetch.outcome,
+            http_status=fetch.http_status,
+            pages=fetch.pages,
+            items_seen=fetch.items_seen,
+            items_new=fetch.items_new,
+            error=fetch.error,
+            started_at=fetch.started_at,
+            finished_at=fetch.finished_at,
+            pages_failed=fetch.pages_failed,
+            articles=fetch.articles,
+            validators=fetch.validators,
+        )
+    )
+
+
+def run_fetches(session: Session, *, run_id: int) -> list[FetchRow]:
+    """The run's column outcomes in config order (campus, site, column positions)."""
+    rows = session.execute(
+        select(
+            Campus.key,
+            Site.key,
+            Column.key,
+            ColumnFetch.outcome,
+            ColumnFetch.http_status,
+            ColumnFetch.pages,
+            ColumnFetch.items_seen,
+            ColumnFetch.items_new,
+            ColumnFetch.error,
+        )
+        .join(Column, Column.id == ColumnFetch.column_id)
+        .join(Site, Site.id == Column.site_id)
+        .join(Campus, Campus.id == Site.campus_id)
+        .where(ColumnFetch.crawl_run_id == run_id)
+        .order_by(Campus.position, Site.position, Column.position)
+    )
+    return [FetchRow(*row) for row in rows]
+
+
+def latest_run(session: Session, *, institution_key: str) -> tuple[int, str, dict[str, Any]] | None:
+    """(id, status, stats) of the institution's newest crawl run."""
+    row = session.execute(
+        select(CrawlRun.id, CrawlRun.status, CrawlRun.stats)
+        .join(Institution, Institution.id == CrawlRun.institution_id)
+        .where(Institution.key == institution_key)
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None

@@ -1,0 +1,178 @@
+"""Dates and titles from saved article pages (fixtures/articles), modelled on campus-cms.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.article import article_date, article_title
+
+FIXTURES = Path(__file__).parent / "fixtures" / "articles"
+TODAY = dt.date(2026, 6, 23)
+
+# (fixture, url, expected date, source, expected title)
+PAGES = [
+    pytest.param(
+        "webplus.html", "https://news.hit.edu.cn/2022/1205/c1510a216251/page.htm",
+        "2022-12-08", "article", "学校召开2023年度工作部署会", id="webplus-arti-update",
+    ),
+    pytest.param(
+        "vsb_pubdate.html", "https://jwc.hit.edu.cn/info/1039/5945.htm",
+        "2026-06-23", "meta", "关于2026年暑假学生离校工作的通知", id="vsb-pubdate-meta-first",
+    ),
+    pytest.param(
+        "vsb_metaline.html", "https://som.hit.edu.cn/info/1011/3201.htm",
+        "2026-06-15", "article", "关于开展2026年本科教学质量检查的通知", id="vsb-main-contit-meta-line",
+    ),
+    pytest.param(
+        "vsb_form.html", "https://due.hitsz.edu.cn/info/1020/812.htm",
+        "2026-06-18", "article", "深圳校区2026年教学工作会议召开", id="vsb-form-line-not-body",
+    ),
+    pytest.param(
+        "drupal.html", "http://today.hit.edu.cn/article/2026/05/10/129723",
+        "2026-05-10", "article", "关于2026年端午节放假安排的通知", id="drupal-left-attr-first",
+    ),
+    pytest.param(
+        "hitsz.html", "https://www.hitsz.edu.cn/article/view/id-110123.html",
+        "2026-06-20", "article", "哈工大（深圳）举行2026届毕业典礼", id="hitsz-item-not-sidebar",
+    ),
+    pytest.param(
+        "sidebar.html", "https://computing.hit.edu.cn/info/1011/1002.htm",
+        "2026-06-18", "article", "学院召开2026年研究生招生工作会议", id="labelled-date-beats-older-sidebar",
+    ),
+    pytest.param(
+        "jsonld.html", "https://kjc.hit.edu.cn/2026/0601/c1234a5678/page.htm",
+        "2026-06-01", "meta", "我校获批3项国家重点研发计划项目", id="json-ld-date-published",
+    ),
+    pytest.param(
+        "og_meta.html", "https://zsb.hit.edu.cn/article/zszc-2026.html",
+        "2026-05-20", "meta", "2026年本科招生章程", id="article-published-time-and-og-title",
+    ),
+    pytest.param(
+        "fallback.html", "https://plasma.hit.edu.cn/2026/04/progress/",
+        "2026-04-01", "fallback", "课题组在低温等离子体方向取得新进展", id="htmldate-last-resort",
+    ),
+    pytest.param(
+        "gbk.html", "http://yjsy.hit.edu.cn/news/tz/20210901.htm",
+        "2021-09-01", "article", "关于2021年秋季学期研究生开学工作安排的通知", id="gbk-page",
+    ),
+    pytest.param(
+        "nodate.html", "https://computing.hit.edu.cn/xbgk/list.htm",
+        None, None, "学部简介", id="no-date",
+    ),
+]  # fmt: skip
+
+
+def page(name: str, url: str = "https://example.edu.cn/info/1/1.htm") -> HtmlResponse:
+    """A response as Scrapy builds it from the wire: bytes, encoding left to detection."""
+    return HtmlResponse(url=url, body=(FIXTURES / name).read_bytes())
+
+
+def html(body: str) -> HtmlResponse:
+    return HtmlResponse(url="https://example.edu.cn/info/1/1.htm", body=body.encode("utf-8"))
+
+
+@pytest.mark.parametrize(("name", "url", "date", "source", "title"), PAGES)
+def test_article_date(name: str, url: str, date: str | None, source: str | None, title: str) -> None:
+    expected = None if date is None else (dt.date.fromisoformat(date), source)
+    assert article_date(page(name, url), today=TODAY) == expected
+
+
+@pytest.mark.parametrize(("name", "url", "date", "source", "title"), PAGES)
+def test_article_title(name: str, url: str, date: str | None, source: str | None, title: str) -> None:
+    assert article_title(page(name, url)) == title
+
+
+def test_gbk_page_is_detected_without_an_encoding() -> None:
+    response = page("gbk.html")
+    assert response.encoding in {"gbk", "gb18030", "gb2312"}
+    assert "发布日期：2021年09月01日" in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "today"),
+    [
+        pytest.param("vsb_pubdate.html", dt.date(2026, 6, 22), id="vsb-all-dates-tomorrow"),
+        pytest.param("webplus.html", dt.date(2022, 12, 1), id="webplus-htmldate-too-new"),
+    ],
+)
+def test_never_a_date_after_today(name: str, today: dt.date) -> None:
+    assert article_date(page(name), today=today) is None
+
+
+@pytest.mark.parametrize(("name", "older"), [("sidebar.html", "2024-03-01"), ("hitsz.html", "2026-01-08")])
+def test_htmldate_alone_would_take_the_sidebar(name: str, older: str) -> None:
+    """Why htmldate comes last: it prefers the oldest plausible date, a sidebar's (stack-notes.md)."""
+    htmldate = pytest.importorskip("htmldate")
+    found = htmldate.find_date(page(name).text, extensive_search=False, original_date=True)
+    assert found == older
+
+
+def test_label_and_date_in_sibling_elements() -> None:
+    response = html(
+        "<html><body><div class='info'><span>发布时间：</span><span>2026-06-01</span>"
+        "<span>阅读：12</span></div><p>正文</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 6, 1), "article")
+
+
+def test_broken_json_ld_falls_through_to_the_text() -> None:
+    response = html(
+        '<html><head><script type="application/ld+json">{"datePublished": "2026-06-01",</script></head>'
+        "<body><p>发布日期：2026年5月30日</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
+
+
+def test_pubdate_meta_beats_a_differing_meta_line() -> None:
+    response = html(
+        '<html><head><meta name="pubdate" content="2026-06-02 08:00"></head><body>'
+        "<div class='main_contit'><h2>标题</h2><p>时间：2026-06-03</p></div></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 6, 2), "meta")
+
+
+def test_header_greeting_is_not_the_article_date() -> None:
+    response = html(
+        "<html><body><div class='top'><div class='date'>今天是2026年6月23日 星期二</div></div>"
+        "<div class='content'><p>正文</p></div></body></html>"
+    )
+    assert article_date(response, today=TODAY) is None
+
+
+def test_year_less_article_dates_are_not_guessed() -> None:
+    response = html("<html><body><span class='date'>06-01</span><p>正文</p></body></html>")
+    assert article_date(response, today=TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("学校召开2023年度工作部署会 - 哈尔滨工业大学新闻网", "学校召开2023年度工作部署会"),
+        ("关于2026年暑假学生离校工作的通知-教务处", "关于2026年暑假学生离校工作的通知"),
+        ("学部简介_计算学部", "学部简介"),
+        ("关于2026年端午节放假安排的通知 | 今日哈工大", "关于2026年端午节放假安排的通知"),
+        ("关于2022-2023学年第一学期期末考试安排的通知", "关于2022-2023学年第一学期期末考试安排的通知"),
+        ("关于2022-2023学年第一学期期末考试安排的通知-教务处", "关于2022-2023学年第一学期期末考试安排的通知"),
+        ("学院召开大会——暨表彰会 - 新闻网", "学院召开大会——暨表彰会"),
+        ("  招生信息网\n ", "招生信息网"),
+    ],
+)
+def test_title_drops_the_site_suffix(title: str, expected: str) -> None:
+    response = html(f"<html><head><title>{title}</title></head><body></body></html>")
+    assert article_title(response) == expected
+
+
+def test_no_title_at_all() -> None:
+    assert article_title(html("<html><body><p>正文</p></body></html>")) is None
+
+
+def test_logo_h1_is_not_the_title() -> None:
+    response = html(
+        "<html><head><title>实验室简介 - 某实验室</title></head><body>"
+        "<h1 class='logo'><a href='/'>某实验室</a></h1><p>正文</p></body></html>"
+    )
+    assert article_title(response) == "实验室简介"

@@ -1,0 +1,171 @@
+"""crawler.extract: the date policy over whole list pages, fallbacks, and decoding fixes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from scrapy.http import HtmlResponse, TextResponse
+
+from crawler.extract import Listed, date_rows, decode_fix, extract_list, fallback_date
+from crawler.profiles import Row
+from tests.crawler.test_profiles import API, EXPECTED, FIXTURES, column, response
+
+D = dt.date
+
+
+def extract(name: str, *, today: D, url: str | None = None, body: bytes | None = None):  # type: ignore[no-untyped-def]
+    page = response(name, url, body=body)
+    return extract_list(page, column=column(page.url), today=today)
+
+
+def dated(listing_rows: tuple[Listed, ...]) -> list[tuple[D | None, str | None]]:
+    return [(row.published_on, row.date_source) for row in listing_rows]
+
+
+def test_extract_list_passes_the_page_through() -> None:
+    listing = extract("webplus_news_list.html", today=D(2022, 12, 10))
+    assert (listing.found, listing.profile) == (True, "webplus")
+    assert listing.next_url == "https://news.qlu.edu.cn/814/list2.htm"
+    assert len(listing.page_urls) == 872
+    assert len(listing.rows) == 7
+
+
+def test_full_list_dates_win_over_the_webplus_creation_date() -> None:
+    rows = extract("webplus_news_list.html", today=D(2022, 12, 10)).rows
+    assert rows[1].published_on == D(2022, 12, 8)  # URL /2022/1205/ is the creation date
+    assert {row.date_source for row in rows} == {"list"}
+    assert not any(row.needs_article for row in rows)
+
+
+def test_pinned_row_keeps_its_own_old_date() -> None:
+    first = extract("webplus_news_list.html", today=D(2022, 12, 10)).rows[0]
+    assert (first.pinned, first.published_on, first.date_source) == (True, D(2021, 3, 1), "list")
+
+
+def test_drupal_url_date_wins_over_disagreeing_relative_and_yearless_cells() -> None:
+    # Crawled just after midnight: 今天 says 10-06, the article was posted 10-05.
+    rows = extract("drupal_today_category.html", today=D(2026, 10, 6)).rows
+    assert dated(rows) == [
+        (D(2026, 10, 5), "url"),  # 今天 ≠ URL date
+        (D(2026, 10, 5), "relative"),  # 昨天 = URL date
+        (D(2026, 10, 3), "list_inferred"),  # 10-03 = URL date
+        (D(2026, 9, 29), "url"),  # 09-30 ≠ URL date
+        (D(2026, 9, 28), "list"),
+    ]
+
+
+def test_yearless_dates_step_back_a_year_across_new_year() -> None:
+    rows = extract("gbk_vsb_old.html", today=D(2024, 1, 10)).rows
+    assert [row.published_on for row in rows] == [D(2024, 1, 5), D(2024, 1, 3), D(2023, 12, 28)]
+    assert {row.date_source for row in rows} == {"list_inferred"}
+
+
+def test_split_cells_are_full_dates() -> None:
+    rows = extract("webplus_split_swapped.html", today=D(2025, 9, 2)).rows
+    assert dated(rows) == [(D(2025, 9, 1), "list"), (D(2025, 8, 25), "list")]
+
+
+def test_a_pinned_yearless_row_does_not_shift_the_years_below_it() -> None:
+    rows = [
+        Row("http://x.edu.cn/info/1/9.htm", "办事指南", "[12-30]", pinned=True),
+        Row("http://x.edu.cn/info/1/8.htm", "寒假通知", "[01-05]"),
+        Row("http://x.edu.cn/info/1/7.htm", "考试安排", "[01-03]"),
+    ]
+    assert [row.published_on for row in date_rows(rows, today=D(2024, 1, 10))] == [
+        D(2023, 12, 30),
+        D(2024, 1, 5),
+        D(2024, 1, 3),
+    ]
+
+
+def test_webplus_creation_date_places_a_yearless_row_in_its_year() -> None:
+    # An old history page: without the hint the year would be guessed from today.
+    rows = [Row("http://jwc.hit.edu.cn/2021/0531/c2591a200000/page.htm", "旧通知", "[06-01]")]
+    assert dated(date_rows(rows, today=D(2024, 1, 10))) == [(D(2021, 6, 1), "list_inferred")]
+
+
+def test_rows_without_dates_need_their_article_unless_attachments() -> None:
+    rows = [
+        Row("http://x.edu.cn/info/1/2.htm", "无日期的通知", None),
+        Row("http://x.edu.cn/files/名单.pdf", "名单", None, is_attachment=True),
+        Row("http://today.hit.edu.cn/article/2026/05/10/129723", "运动会", None),
+        Row("http://x.edu.cn/info/1/3.htm", "乱码日期", "点击量 23"),
+    ]
+    listed = date_rows(rows, today=D(2026, 5, 11))
+    assert [(row.published_on, row.date_source, row.needs_article) for row in listed] == [
+        (None, None, True),
+        (None, None, False),
+        (D(2026, 5, 10), "url", False),
+        (None, None, True),
+    ]
+
+
+def test_relative_words_count_from_today() -> None:
+    listed = date_rows([Row("http://x.edu.cn/a/1.htm", "通知", "3天前")], today=D(2026, 5, 11))
+    assert dated(listed) == [(D(2026, 5, 8), "relative")]
+
+
+def test_fallback_date_is_the_webplus_creation_date() -> None:
+    assert fallback_date("https://news.qlu.edu.cn/2022/1205/c814a216251/page.htm") == (
+        D(2022, 12, 5),
+        "url_created",
+    )
+    assert fallback_date("https://www.lntdxy.com/info/1039/3201.htm") is None
+
+
+def test_jsonapi_through_extract_list() -> None:
+    api = {"url": API, "items": "data", "title": "title", "link": "url", "date": "publishTime"}
+    col = column(API.replace("{page}", "1"), cms="jsonapi", api=api)
+    body = (FIXTURES / "jsonapi_generalquery.json").read_bytes()
+    res = TextResponse(url=col.url, body=body, headers={"Content-Type": "application/json; charset=utf-8"})
+    listing = extract_list(res, column=col, today=D(2022, 9, 2))
+    assert listing.profile == "jsonapi"
+    assert dated(listing.rows) == [(D(2022, 3, 1), "list"), (D(2022, 9, 1), "list"), (D(2022, 8, 30), "list")]
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def test_scrapy_believes_a_lying_gb2312_declaration() -> None:
+    # Documented here: Scrapy decodes this UTF-8 body as GB18030 (mojibake); decode_fix repairs it.
+    raw = response("gb2312_declared_utf8.html")
+    assert raw.encoding == "gb18030"
+    assert "学院通知" not in raw.text
+    fixed = decode_fix(raw)
+    assert fixed.encoding == "utf-8"
+    assert "<title>学院通知</title>" in fixed.text
+
+
+def test_extract_list_reads_a_utf8_page_declared_gb2312() -> None:
+    listing = extract("gb2312_declared_utf8.html", today=D(2024, 5, 21))
+    assert listing.found
+    assert listing.rows[0].title == "关于2024年硕士研究生复试安排的通知"
+    assert listing.next_url == "http://sem.hit.edu.cn/tzgg/index_2.html"
+
+
+def test_a_gbk_body_served_as_utf8_is_read_as_gb18030() -> None:
+    body = (FIXTURES / "gbk_vsb_old.html").read_bytes()
+    raw = HtmlResponse(
+        url=EXPECTED["gbk_vsb_old.html"]["url"],
+        body=body,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    assert raw.encoding == "utf-8"
+    assert decode_fix(raw).encoding == "gb18030"
+    listing = extract_list(raw, column=column(raw.url), today=D(2024, 1, 10))
+    assert listing.rows[0].title == "关于寒假期间学院办公安排的通知"
+
+
+@pytest.mark.parametrize("name", ["gbk_vsb_old.html", "webplus_news_list.html"])
+def test_pages_whose_declaration_is_right_are_left_alone(name: str) -> None:
+    page = response(name)
+    assert decode_fix(page) is page
+
+
+def test_json_body_is_left_alone() -> None:
+    res = TextResponse(
+        url=API.replace("{page}", "1"), body=json.dumps({"data": []}).encode(), encoding="utf-8"
+    )
+    assert decode_fix(res) is res
