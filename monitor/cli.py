@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -261,12 +262,42 @@ def _print_fetches(rows: list[store.crawls.FetchRow]) -> None:
     Console(highlight=False).print(table)
 
 
+def _http_url(_: click.Context, param: click.Parameter, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise click.BadParameter(f"expected an http:// or https:// URL (got {value!r})")
+    return value
+
+
+@main.command("discover")
+@click.argument("url", callback=_http_url)
+@click.option("--max-pages", type=click.IntRange(min=1), default=40, show_default=True, help="Pages to read.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=crawl.DISCOVER_TIMEOUT,
+    show_default=True,
+    help="Seconds before the discovery is stopped.",
+)
+@pass_state
+@_fail_cleanly
+def discover_command(state: State, url: str, max_pages: int, timeout: int) -> None:
+    """Propose the columns block for a site, from the navigation of its home page URL.
+
+    The links of the home page's menus and 更多 blocks that lead to list pages on its host become
+    columns with a CMS family, a kind and checklist guesses: paste the block into the site's
+    entry and check it. Pages are fetched with the config's politeness settings.
+    """
+    state.config  # noqa: B018 - a broken config fails here, with its one line
+    argv = crawl.discover_command(url=url, config_path=state.config_path, max_pages=max_pages)
+    click.echo(crawl.run_discover(argv, timeout=timeout), nl=False)
+
+
 _NOT_BUILT = {
     "check": ("check [--at DATE] [--format text|json]", "compliance checks, issue #4"),
     "report": ("report [--send | --out DIR] [--sample]", "lag reports by e-mail, issue #5"),
     "serve": ("serve [--host H --port P]", "the dashboard, issue #6"),
     "schedule": ("schedule", "the nightly scheduler, issue #5"),
-    "discover": ("discover URL", "column discovery, issue #3"),
     "demo": ("demo", "the demo campus, issue #3"),
 }
 

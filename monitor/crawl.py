@@ -1,8 +1,9 @@
-"""Start a crawl: `python -m crawler` as a subprocess, with a timeout.
+"""Start a crawl: `python -m crawler` as a subprocess, with a timeout; column discovery likewise.
 
 Twisted's reactor cannot be restarted within a process, and the scheduler lives for months, so
 every crawl runs in a child process (about a second of overhead). The child inherits the
-environment (intranet cookies) and the terminal (its progress display).
+environment (intranet cookies) and the terminal (its progress display). A discovery
+(`python -m crawler.discover_run`) runs the same way, its output captured.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from monitor.errors import CrawlError
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 6 * 3600
+DISCOVER_TIMEOUT = 600
 
 
 def crawl_command(
@@ -54,14 +56,59 @@ def run_crawl(argv: list[str], *, timeout: float = DEFAULT_TIMEOUT) -> int:
     try:
         return child.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+        _stop(child)
         raise CrawlError(f"the crawl did not finish within {timeout:.0f} s and was stopped") from None
     except KeyboardInterrupt:
         os.killpg(child.pid, signal.SIGTERM)
         child.wait()
         raise
+
+
+def _stop(child: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """Stop a child's whole process group: SIGTERM, then SIGKILL after 30 s."""
+    os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+
+
+def discover_command(
+    *, url: str, config_path: Path | None = None, checklist_path: Path | None = None, max_pages: int = 40
+) -> list[str]:
+    """The argv of `python -m crawler.discover_run`; it needs the config or the checklist file."""
+    argv = [sys.executable, "-m", "crawler.discover_run", url, "--max-pages", str(max_pages)]
+    if config_path is not None:
+        argv += ["--config", str(config_path)]
+    if checklist_path is not None:
+        argv += ["--checklist", str(checklist_path)]
+    return argv
+
+
+def run_discover(argv: list[str], *, timeout: float = DISCOVER_TIMEOUT) -> str:
+    """Run a discovery to the end; its stdout (the columns block). Failure or timeout → CrawlError."""
+    log.info("starting discovery: %s", " ".join(argv[1:]))
+    try:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+    except OSError as exc:
+        raise CrawlError(f"cannot start the discovery: {exc}") from None
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(child)
+        raise CrawlError(f"the discovery did not finish within {timeout:.0f} s and was stopped") from None
+    except KeyboardInterrupt:
+        _stop(child)
+        raise
+    if child.returncode != 0:
+        raise CrawlError(_last_line(err) or f"the discovery ended with exit code {child.returncode}")
+    return out
+
+
+def _last_line(text: str) -> str:
+    """The child's one-line error, without its own prefix."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1].removeprefix("discover: error: ") if lines else ""

@@ -1,0 +1,177 @@
+"""`python -m crawler.discover_run URL`: fetch a site's home page and its candidate columns, print YAML.
+
+One call of :func:`discover` runs one Scrapy crawl (a reactor cannot restart, so the monitor
+starts this as a subprocess, like a crawl): the home page, then every candidate link of
+:func:`crawler.discover.candidate_links` (at most ``max_pages``), collected in the spider; the
+proposal is built after the crawl by :func:`crawler.discover.propose`. Nothing is stored.
+
+Politeness is the institution's (:func:`crawler.settings.scrapy_settings`) when a config is given;
+otherwise robots.txt is obeyed, two requests per host, 0.5 s apart, with an honest User-Agent.
+
+Exit codes: 0 with the ``columns:`` block on stdout; 1 with one line on stderr when the home page
+cannot be read, no list is found, or the config is invalid; 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import AsyncIterator, Iterator, Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import middlewares as mw
+from crawler.discover import candidate_links, propose, to_yaml
+from crawler.settings import scrapy_settings
+from monitor.config import Checklist, Config, load_checklist, load_config
+from monitor.errors import CrawlError, MonitorError
+
+#: Without an institution there is no contact address; the UA still says what is asking and why.
+GENERIC_USER_AGENT = (
+    "xxgk-monitor/{} (information-disclosure monitor: column discovery, a few pages per site)"
+)
+
+
+class DiscoverSpider(scrapy.Spider):
+    """Fetches the home page, then its candidate links; keeps the responses for :func:`propose`."""
+
+    name = "discover"
+
+    def __init__(self, *, home_url: str, max_pages: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.home_url = home_url
+        self.max_pages = max_pages
+        self.home: TextResponse | None = None
+        self.pages: dict[str, TextResponse] = {}
+        self.error: str | None = None
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield Request(self.home_url, callback=self.parse_home, errback=self.home_failed)
+
+    def parse_home(self, response: Response) -> Iterator[Request]:
+        problem = _unusable(response)
+        if problem:
+            self.error = problem
+            return
+        assert isinstance(response, TextResponse)  # _unusable says so
+        self.home = response
+        for _, url in candidate_links(response)[: self.max_pages]:
+            yield Request(
+                url, callback=self.parse_page, errback=self.page_failed, cb_kwargs={"candidate": url}
+            )
+
+    def parse_page(self, response: Response, candidate: str) -> None:
+        if not _unusable(response):
+            assert isinstance(response, TextResponse)
+            self.pages[candidate] = response
+
+    def page_failed(self, failure: Failure) -> None:
+        outcome, _, message = mw.outcome_for_failure(failure)
+        url = failure.request.url  # type: ignore[attr-defined]
+        self.logger.info("skipped %s: %s (%s)", url, outcome, message)
+
+    def home_failed(self, failure: Failure) -> None:
+        outcome, _, message = mw.outcome_for_failure(failure)
+        self.error = f"{outcome} ({message})"
+
+
+def _unusable(response: Response) -> str | None:
+    """Why a response cannot be read for lists: not HTML, a login wall, a block page."""
+    if not isinstance(response, TextResponse):
+        return "not an HTML page"
+    if mw.is_login_url(response.url) or mw.is_login_page(response):
+        return f"auth_required (a login page at {response.url})"
+    if mw.is_block_page(response):
+        return "blocked (an anti-bot page)"
+    return None
+
+
+def discovery_settings(config: Config | None) -> dict[str, Any]:
+    """Scrapy settings: the institution's polite ones (no store pipeline), or polite defaults."""
+    if config is not None:
+        return {**scrapy_settings(config), "ITEM_PIPELINES": {}}
+    return {
+        "BOT_NAME": "xxgk-monitor",
+        "USER_AGENT": GENERIC_USER_AGENT.format(version("xxgk-monitor")),
+        "ROBOTSTXT_OBEY": True,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+        "DOWNLOAD_DELAY": 0.5,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": 0.5,
+        "DOWNLOAD_TIMEOUT": 30,
+        "RETRY_TIMES": 2,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def discover(
+    url: str, *, config: Config | None, checklist: Checklist, today: dt.date, max_pages: int = 40
+) -> str:
+    """The ``columns:`` block proposed for the site at ``url``; CrawlError when there is none."""
+    process = CrawlerProcess(discovery_settings(config))
+    crawler = process.create_crawler(DiscoverSpider)
+    process.crawl(crawler, home_url=url, max_pages=max_pages)
+    process.start()
+    spider = crawler.spider
+    assert isinstance(spider, DiscoverSpider)
+    if spider.home is None:
+        raise CrawlError(f"cannot read the home page {url}: {spider.error or 'no response'}")
+    proposals = propose(spider.home, spider.pages, checklist=checklist, today=today)
+    if not proposals:
+        raise CrawlError(
+            f"no list page found on {url} among {len(spider.pages)} pages its navigation links to"
+        )
+    return to_yaml(proposals)
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m crawler.discover_run", description="Propose the columns block of a site."
+    )
+    p.add_argument("url", help="the site's home page (http or https)")
+    p.add_argument("--checklist", type=Path, help="checklist file (default: the config's)")
+    p.add_argument("--config", type=Path, help="institution config: politeness, contact, checklist")
+    p.add_argument("--max-pages", type=int, default=40, help="candidate pages to fetch at most")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.checklist is None and args.config is None:
+        p.error("give --checklist PATH or --config PATH")
+    if urlsplit(args.url).scheme not in ("http", "https") or not urlsplit(args.url).hostname:
+        p.error(f"expected an http:// or https:// URL (got {args.url!r})")
+    try:
+        config = load_config(args.config) if args.config else None
+        checklist = load_checklist(args.checklist) if args.checklist else _checklist_of(config)
+        zone = config.institution.tz if config else None
+        today = dt.datetime.now(zone).date()
+        text = discover(args.url, config=config, checklist=checklist, today=today, max_pages=args.max_pages)
+    except MonitorError as exc:
+        print(f"discover: error: {exc}", file=sys.stderr)  # noqa: T201 - the entry point's one line
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def _checklist_of(config: Config | None) -> Checklist:
+    assert config is not None  # main() requires --checklist or --config
+    return config.checklist
+
+
+if __name__ == "__main__":
+    sys.exit(main())
