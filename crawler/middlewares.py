@@ -15,7 +15,7 @@ from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import response_status_message
@@ -50,7 +50,7 @@ def is_login_url(url: str) -> bool:
 
 def is_login_page(response: Response) -> bool:
     """A login form: a password field, or the words of a unified-identity page."""
-    if not isinstance(response, TextResponse):
+    if not isinstance(response, HtmlResponse):
         return False
     if response.css('input[type="password"], input[type=password]'):
         return True

@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import ColumnDone, ListingItem
 from monitor import store
+from monitor.errors import MonitorError
 from monitor.store import crawls
 from monitor.store.repo import NewItem
 
@@ -26,6 +27,8 @@ BATCH = 500
 
 
 class StorePipeline:
+    crawler: Crawler | None = None
+
     def __init__(self, *, db_url: str, run_id: int, batch: int = BATCH) -> None:
         self.db_url, self.run_id, self.batch = db_url, run_id, batch
         self.buffer: dict[tuple[int, int], list[ListingItem]] = defaultdict(list)
@@ -38,17 +41,35 @@ class StorePipeline:
         db_url, run_id = crawler.settings.get("XXGK_DB_URL"), crawler.settings.getint("XXGK_RUN_ID")
         if not db_url or not run_id:
             raise NotConfigured("XXGK_DB_URL and XXGK_RUN_ID are needed to store items")
-        return cls(db_url=db_url, run_id=run_id, batch=crawler.settings.getint("XXGK_BATCH", BATCH))
+        pipeline = cls(db_url=db_url, run_id=run_id, batch=crawler.settings.getint("XXGK_BATCH", BATCH))
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self) -> None:
         self.engine = store.connect(self.db_url)
         self.sessions = store.sessions(self.engine)
 
     def close_spider(self) -> None:
-        self._flush(None)
-        self.engine.dispose()
+        try:
+            self._flush(None)
+        except MonitorError as exc:
+            log.error("cannot store the last items: %s", exc)
+        finally:
+            self.engine.dispose()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
+        try:
+            self._take(item)
+        except MonitorError as exc:
+            # The database went away: stop, so the next run (which sees these columns as not
+            # walked to the end) redoes them; nothing half-written is left behind.
+            log.error("cannot store: %s; stopping the crawl", exc)
+            if self.crawler is not None and self.crawler.engine is not None:
+                self.crawler.stats.inc_value("xxgk/errors/store")
+                await self.crawler.engine.close_spider_async(reason="store_error")
+        return item
+
+    def _take(self, item: Any) -> None:
         if isinstance(item, ListingItem):
             self.buffer[(item.site_id, item.column_id)].append(item)
             self.buffered += 1
@@ -56,12 +77,11 @@ class StorePipeline:
                 self._flush(None)
         elif isinstance(item, ColumnDone):
             self._flush(item)
-        return item
 
     def _flush(self, done: ColumnDone | None) -> None:
         """Write every buffered item, and `done`'s outcome, in one transaction."""
         now = dt.datetime.now(dt.UTC)
-        with self.sessions.begin() as session:
+        with store.translate_errors(self.db_url), self.sessions.begin() as session:
             for (site_id, column_id), items in self.buffer.items():
                 self.new[column_id] += store.upsert_items(
                     session, site_id=site_id, column_id=column_id, items=[_new(i) for i in items], seen_at=now

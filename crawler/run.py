@@ -125,7 +125,7 @@ def crawl(
         stats = _run_spider(
             config, jobs, db_url=db_url, run_id=run_id, today=today, verbose=verbose, progress=progress
         )
-        failed = stats.get("log_count/ERROR", 0) > 0 or stats.get("spider_exceptions", 0) > 0
+        failed = any(key.startswith(("spider_exceptions", "xxgk/errors")) for key in stats)
         with store.sessions(engine).begin() as session:
             crawls.finish_run(
                 session, run_id=run_id, status="failed" if failed else "finished", stats=stats, now=_utcnow()

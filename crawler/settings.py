@@ -38,12 +38,14 @@ def scrapy_settings(config: Config, *, verbose: int = 0) -> dict[str, Any]:
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.per_host_concurrency),
         "DOWNLOAD_TIMEOUT": 30,
         "DNS_TIMEOUT": 10,
-        "RETRY_TIMES": 3,
+        "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
-        "RETRY_BACKOFF_BASE": 0.25,
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",  # a host that stays down is an outcome, not a crawl error
+        "RETRY_BACKOFF_BASE": crawl.retry_backoff_seconds,
         "RETRY_BACKOFF_MAX": 30.0,
         "COOKIES_ENABLED": False,  # intranet columns send their cookie header themselves
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # no control port on a crawler that runs unattended
         "LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING",
         "LOGSTATS_INTERVAL": 60.0,
         "DOWNLOADER_MIDDLEWARES": {

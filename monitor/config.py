@@ -221,6 +221,8 @@ class CrawlSettings(_Frozen):
     per_host_concurrency: int = Field(default=2, ge=1, le=16)
     delay_seconds: float = Field(default=0.5, ge=0, le=60)
     max_pages_per_column: int = Field(default=1000, ge=1)
+    retries: int = Field(default=3, ge=0, le=10)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0, le=60)
 
 
 class MailSettings(_Frozen):

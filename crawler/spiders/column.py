@@ -145,6 +145,7 @@ class ColumnSpider(scrapy.Spider):
             yield from self._route_list(walk, response)
         except Exception as exc:  # a page that breaks extraction is one column's problem
             self.logger.exception("column %s/%s: %s", walk.job.site, walk.job.column.id, response.url)
+            self.crawler.stats.inc_value("xxgk/errors/extract")
             self._page_failed(walk, response.meta["page"], "parse_failed", response.status, repr(exc))
         yield from self._settle(walk)
 

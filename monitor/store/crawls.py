@@ -203,3 +203,17 @@ def latest_run(session: Session, *, institution_key: str) -> tuple[int, str, dic
         .limit(1)
     ).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def site_items(session: Session, *, institution_key: str) -> dict[str, dict[str, tuple[str, dt.date | None]]]:
+    """Site key → item URL → (title, publication date): what the crawls have stored."""
+    rows = session.execute(
+        select(Site.key, Item.url, Item.title, Item.published_on)
+        .join(Site, Site.id == Item.site_id)
+        .join(Institution, Institution.id == Site.institution_id)
+        .where(Institution.key == institution_key)
+    )
+    found: dict[str, dict[str, tuple[str, dt.date | None]]] = {}
+    for site, url, title, published_on in rows:
+        found.setdefault(site, {})[url] = (title, published_on)
+    return found

@@ -1,0 +1,88 @@
+"""The exact ground truth of the demo campus: what a correct crawl of it stores.
+
+- :func:`expected_outcomes`: the outcome of every column for a crawl without cookies (with
+  ``authenticated=True``: a crawl that sends the OA session cookie).
+- :func:`expected_items`: per site, canonical absolute item URL → (full title, publication date),
+  for every column whose outcome is ``ok``; an item listed in two columns is one item; links to
+  other sites are not items; pinned rows and attached files are (a file's title and date are its
+  list row's, and a file in a list that shows no dates has no date).
+- :func:`expected_counts`: per site, the items dated within an inclusive range of dates.
+
+URLs need the port: pass ``port=`` or serve the campus first (``DemoServer.start()`` records its
+port on the campus). Canonical means ``w3lib.url.canonicalize_url``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from w3lib.url import canonicalize_url
+
+from monitor.demo.model import DemoCampus, DemoColumn, DemoSite
+
+Expected = tuple[str, dt.date | None]
+_COLUMN_OUTCOMES = {
+    "missing": "not_found",
+    "redesigned": "parse_failed",
+    "disallowed": "robots_disallowed",
+}
+_SITE_OUTCOMES = {"down": "unreachable", "blocked": "blocked"}
+
+
+def column_outcome(site: DemoSite, column: DemoColumn, *, authenticated: bool = False) -> str:
+    """One of ok, empty, unreachable, auth_required, blocked, robots_disallowed, not_found, parse_failed."""
+    if site.behaviour in _SITE_OUTCOMES:
+        return _SITE_OUTCOMES[site.behaviour]
+    if site.behaviour == "login" and not authenticated:
+        return "auth_required"
+    if column.behaviour in _COLUMN_OUTCOMES:
+        return _COLUMN_OUTCOMES[column.behaviour]
+    return "ok" if column.items else "empty"  # a blank column stops being blank once published to
+
+
+def expected_outcomes(campus: DemoCampus, *, authenticated: bool = False) -> dict[tuple[str, str], str]:
+    """(site id, column id) → the column's outcome."""
+    return {
+        (site.id, column.id): column_outcome(site, column, authenticated=authenticated)
+        for site in campus.sites()
+        for column in site.columns
+    }
+
+
+def _site_items(site: DemoSite, *, authenticated: bool) -> dict[str, Expected]:
+    """Path → (title, date) of the items a correct crawler reads on a site."""
+    found: dict[str, Expected] = {}
+    for column in site.columns:
+        if column_outcome(site, column, authenticated=authenticated) != "ok":
+            continue
+        for item in column.items:
+            if not item.external:
+                found.setdefault(item.href, (item.title, item.published_on))
+    return found
+
+
+def expected_items(
+    campus: DemoCampus, *, port: int | None = None, authenticated: bool = False
+) -> dict[str, dict[str, Expected]]:
+    """Site id → canonical absolute item URL → (full title, publication date or None)."""
+    port = port or campus.port
+    if port is None:
+        raise ValueError("expected_items needs the port: pass port= or start a DemoServer first")
+    return {
+        site.id: {
+            canonicalize_url(f"http://{site.ip}:{port}{path}"): value
+            for path, value in _site_items(site, authenticated=authenticated).items()
+        }
+        for site in campus.sites()
+    }
+
+
+def expected_counts(
+    campus: DemoCampus, start: dt.date, end: dt.date, *, authenticated: bool = False
+) -> dict[str, int]:
+    """Site id → how many of its items are dated within [start, end] (every site, 0 included)."""
+    counts = {}
+    for site in campus.sites():
+        items = _site_items(site, authenticated=authenticated).values()
+        counts[site.id] = sum(1 for _, day in items if day is not None and start <= day <= end)
+    return counts
