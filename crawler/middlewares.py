@@ -15,6 +15,7 @@ from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.extensions.httpcache import DummyPolicy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -85,6 +86,20 @@ def outcome_for_failure(failure: Failure) -> tuple[str, int | None, str]:
         return "robots_disallowed", None, "forbidden by robots.txt"
     message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     return "unreachable", None, " ".join(message.split())[:500]
+
+
+class RobotsOnlyPolicy(DummyPolicy):
+    """HTTP cache policy: keep robots.txt answers (for HTTPCACHE_EXPIRATION_SECS), nothing else.
+
+    List pages have their own conditional GET (validators kept with each column's complete
+    walk); articles are fetched once. Failed robots.txt fetches are not cached.
+    """
+
+    def should_cache_request(self, request: Request) -> bool:
+        return request.url.endswith("/robots.txt")
+
+    def should_cache_response(self, response: Response, request: Request) -> bool:
+        return response.status in (200, 404) and request.url.endswith("/robots.txt")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

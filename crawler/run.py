@@ -151,6 +151,8 @@ def _run_spider(
 ) -> dict[str, Any]:
     settings = {**scrapy_settings(config, verbose=verbose), "XXGK_DB_URL": db_url, "XXGK_RUN_ID": run_id}
     process = CrawlerProcess(settings)
+    if not verbose:  # a host that is down is an outcome in the summary, not a traceback
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(ColumnSpider)
     display = _Progress(jobs) if progress else None
     if display is not None:

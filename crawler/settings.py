@@ -9,6 +9,7 @@ and the institution's contact so a webmaster knows whom to write to.
 from __future__ import annotations
 
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from monitor.config import Config
@@ -23,8 +24,9 @@ def user_agent(config: Config) -> str:
     return f"xxgk-monitor/{version('xxgk-monitor')} ({who}; +mailto:{config.institution.contact})"
 
 
-def scrapy_settings(config: Config, *, verbose: int = 0) -> dict[str, Any]:
+def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None = None) -> dict[str, Any]:
     crawl = config.crawl
+    cache_dir = cache_dir or Path("var") / "cache" / config.institution.id
     return {
         "BOT_NAME": "xxgk-monitor",
         "USER_AGENT": user_agent(config),
@@ -53,5 +55,11 @@ def scrapy_settings(config: Config, *, verbose: int = 0) -> dict[str, Any]:
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        # robots.txt is kept for a day between runs (as large crawlers do), so a quiet night
+        # costs one request per column, not one more per host; nothing else is cached.
+        "HTTPCACHE_ENABLED": True,
+        "HTTPCACHE_POLICY": "crawler.middlewares.RobotsOnlyPolicy",
+        "HTTPCACHE_EXPIRATION_SECS": 24 * 3600,
+        "HTTPCACHE_DIR": str(cache_dir.resolve()),
         "DEPTH_LIMIT": 0,
     }

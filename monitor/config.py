@@ -234,6 +234,14 @@ class ScheduleSettings(_Frozen):
     weekly: Cron = "0 8 * * MON"
 
 
+class ChecksSettings(_Frozen):
+    """Thresholds of the compliance rules (see `xxgk rules`)."""
+
+    count_drop_share: float = Field(default=0.5, ge=0, le=1)
+    not_checked_runs: int = Field(default=3, ge=1)
+    disclosure_working_days: int = Field(default=20, ge=1)
+
+
 class Selectors(_Frozen):
     """CSS selectors overriding a column's CMS profile: the row, and within it title, link, date."""
 
@@ -319,6 +327,7 @@ class Config(_Frozen):
     crawl: CrawlSettings = CrawlSettings()
     mail: MailSettings
     schedule: ScheduleSettings = ScheduleSettings()
+    checks: ChecksSettings = ChecksSettings()
     campuses: tuple[Campus, ...] = Field(min_length=1)
 
     def sites(self) -> Iterator[tuple[Campus, Site]]:

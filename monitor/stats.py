@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.config import Config
 
@@ -28,6 +28,7 @@ class SiteRow:
     url: str
     count: int
     manual: bool
+    last_year: int = 0  # the same period one year before
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,33 @@ class StatsTables:
     start: dt.date
     end: dt.date
     campuses: tuple[CampusTable, ...]
+    by_type: dict[str, int] = field(default_factory=dict)  # 干部任职公告, 招聘信息 … in the period
 
     @property
     def total(self) -> int:
         return sum(campus.total for campus in self.campuses)
 
 
+def statistics_year_of(year_start: str, *, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The statistics year (学年) that contains `day`, as inclusive local dates."""
+    month, first = (int(part) for part in year_start.split("-"))
+    start = _on(day.year, month, first)
+    if start > day:
+        start = _on(day.year - 1, month, first)
+    return start, _on(start.year + 1, month, first) - dt.timedelta(days=1)
+
+
 def statistics_year(year_start: str, *, today: dt.date) -> tuple[dt.date, dt.date]:
     """The latest statistics year (学年) that ended before `today`, as inclusive local dates."""
-    month, day = (int(part) for part in year_start.split("-"))
-    start = dt.date(today.year, month, day)
-    while start + _one_year(start) > today:
-        start = start.replace(year=start.year - 1)
-    return start, start + _one_year(start)
+    current, _ = statistics_year_of(year_start, day=today)
+    return statistics_year_of(year_start, day=current - dt.timedelta(days=1))
 
 
-def _one_year(start: dt.date) -> dt.timedelta:
-    return start.replace(year=start.year + 1) - start - dt.timedelta(days=1)
+def _on(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # a year_start of 02-29 in a common year
+        return dt.date(year, month, 28)
 
 
 def build_tables(
@@ -72,6 +83,8 @@ def build_tables(
     end: dt.date,
     counts: Mapping[str, int],
     manual: Mapping[str, int],
+    last_year: Mapping[str, int] | None = None,
+    by_type: Mapping[str, int] | None = None,
 ) -> StatsTables:
     """The report's tables for [start, end]: crawled counts, replaced by manual ones where given."""
     campuses = tuple(
@@ -85,13 +98,14 @@ def build_tables(
                     url=site.url,
                     count=manual.get(site.id, counts.get(site.id, 0)),
                     manual=site.id in manual,
+                    last_year=(last_year or {}).get(site.id, 0),
                 )
                 for site in campus.sites
             ),
         )
         for campus in config.campuses
     )
-    return StatsTables(start=start, end=end, campuses=campuses)
+    return StatsTables(start=start, end=end, campuses=campuses, by_type=dict(by_type or {}))
 
 
 def to_json(tables: StatsTables) -> str:
@@ -99,13 +113,21 @@ def to_json(tables: StatsTables) -> str:
         "from": tables.start.isoformat(),
         "to": tables.end.isoformat(),
         "total": tables.total,
+        "by_type": tables.by_type,
         "campuses": [
             {
                 "id": campus.id,
                 "name": campus.name,
                 "total": campus.total,
                 "sites": [
-                    {"id": s.id, "name": s.name, "url": s.url, "count": s.count, "manual": s.manual}
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "url": s.url,
+                        "count": s.count,
+                        "manual": s.manual,
+                        "last_year": s.last_year,
+                    }
                     for s in campus.sites
                 ],
             }
@@ -146,6 +168,11 @@ def to_markdown(tables: StatsTables) -> str:
         ]
         lines += [f"|  | 总计 |  | {campus.total} |", ""]
     lines.append(f"合计：{period}，{len(tables.campuses)}个校区新增的主动公开信息数共{tables.total}条。")
+    if tables.by_type:
+        kinds = "，".join(
+            f"{name} {n} 条" for name, n in sorted(tables.by_type.items(), key=lambda kv: -kv[1])
+        )
+        lines += ["", f"按类型（标题分类）：{kinds}。"]
     if any(row.manual for campus in tables.campuses for row in campus.sites):
         lines += ["", f"{MANUAL_MARK} 人工填报的数量（该网站无法自动采集）。"]
     return "\n".join(lines) + "\n"

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from monitor.demo.app import SESSION_COOKIE
 from monitor.demo.generate import build_campus
 from monitor.demo.model import DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
-from monitor.demo.truth import column_outcome, expected_counts, expected_items, expected_outcomes
+from monitor.demo.truth import (
+    column_outcome,
+    expected_counts,
+    expected_items,
+    expected_outcomes,
+    expected_verdicts,
+)
 
 if TYPE_CHECKING:
     from monitor.demo.configfile import COOKIE_ENV, demo_config_yaml
@@ -46,6 +52,7 @@ __all__ = [
     "expected_counts",
     "expected_items",
     "expected_outcomes",
+    "expected_verdicts",
 ]
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 
 from w3lib.url import canonicalize_url
 
+from monitor.config import KIND_MAX_AGE_DAYS
 from monitor.demo.model import DemoCampus, DemoColumn, DemoSite
 
 Expected = tuple[str, dt.date | None]
@@ -86,3 +87,35 @@ def expected_counts(
         items = _site_items(site, authenticated=authenticated).values()
         counts[site.id] = sum(1 for _, day in items if day is not None and start <= day <= end)
     return counts
+
+
+def expected_verdicts(campus: DemoCampus, *, at: dt.date) -> dict[tuple[str, str], tuple[str, str]]:
+    """(site id, column id) → (column status, reason) that a check on `at` after a full crawl gives.
+
+    Statuses follow the inspection rules (`xxgk rules`): a column that could not be read is
+    ``could_not_check`` with its outcome as the reason, a readable column with no items is
+    ``blank``, a static column is always ``fresh``, one whose items are all undated is
+    ``undated``, else ``stale`` when its newest item is older than its kind allows (news 14 days,
+    notice 183, hr_plan 365).
+    """
+    return {
+        (site.id, column.id): _verdict(site, column, at=at)
+        for site in campus.sites()
+        for column in site.columns
+    }
+
+
+def _verdict(site: DemoSite, column: DemoColumn, *, at: dt.date) -> tuple[str, str]:
+    outcome = column_outcome(site, column)
+    if outcome not in ("ok", "empty"):
+        return "could_not_check", outcome
+    items = [item for item in column.items if not item.external]
+    limit = KIND_MAX_AGE_DAYS[column.kind]
+    dates = [item.published_on for item in items if item.published_on and item.published_on <= at]
+    if not items:
+        return "blank", ""
+    if limit is None:
+        return "fresh", ""
+    if not dates:
+        return "undated", ""
+    return ("stale" if (at - max(dates)).days > limit else "fresh"), ""

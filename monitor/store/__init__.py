@@ -5,7 +5,7 @@ The rest of the program uses only what is re-exported here; SQL is built nowhere
 
 from sqlalchemy.orm import Session
 
-from monitor.store import crawls
+from monitor.store import checks, crawls
 from monitor.store.engine import (
     connect,
     current_revision,
@@ -23,6 +23,7 @@ from monitor.store.repo import (
     column_ids,
     count_items_by_site,
     manual_counts,
+    set_manual_count,
     site_ids,
     sync_config,
     upsert_items,
@@ -37,6 +38,7 @@ __all__ = [
     "Session",
     "SyncResult",
     "UTCDateTime",
+    "checks",
     "column_ids",
     "connect",
     "count_items_by_site",
@@ -47,6 +49,7 @@ __all__ = [
     "manual_counts",
     "safe_url",
     "sessions",
+    "set_manual_count",
     "site_ids",
     "sync_config",
     "translate_errors",

@@ -147,6 +147,23 @@ class Item(Base):
     is_attachment: Mapped[bool]
     first_seen_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime]
+    #: Version of the title classifier that labelled this item (0: not yet classified).
+    labels_version: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
+    #: The annual report's type of this item (干部任职公告, 招聘信息 …), if any.
+    report_type: Mapped[str | None] = mapped_column(String(32))
+
+
+class ItemLabel(Base):
+    """A checklist item the title classifier assigned to an item (evidence for that checklist item)."""
+
+    __tablename__ = "item_labels"
+    __table_args__ = (Index(None, "slug", "published_on"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float]
+    #: Copied from the item, so evidence per checklist item is one index range scan.
+    published_on: Mapped[dt.date | None]
 
 
 class ColumnItem(Base):
@@ -211,9 +228,12 @@ class ColumnFetch(Base):
 
 
 class CheckRun(Base):
+    """One stored check: the date judged, when, and a summary of the verdicts."""
+
     __tablename__ = "check_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int | None] = mapped_column(_restrict("institutions.id"), index=True)
     at: Mapped[dt.date]
     created_at: Mapped[dt.datetime]
     summary: Mapped[dict[str, Any]]
@@ -223,12 +243,18 @@ class Finding(Base):
     """A problem with a stable ``key`` ("kind:subject"), so reports can say new, ongoing, resolved."""
 
     __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("institution_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(Text, unique=True)
+    institution_id: Mapped[int | None] = mapped_column(_restrict("institutions.id"))
+    key: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    site_id: Mapped[int | None] = mapped_column(_restrict("sites.id"), index=True)
+    column_id: Mapped[int | None] = mapped_column(_restrict("columns.id"))
+    slug: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]]
     first_seen_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime]

@@ -225,7 +225,9 @@ def sync_config(session: Session, *, config: Config, now: dt.datetime) -> SyncRe
 # ----------------------------------------------------------------------------- items
 
 
-def _insert(session: Session, table: type[Item | ColumnItem]) -> postgresql.Insert | sqlite.Insert:
+def _insert(
+    session: Session, table: type[Item | ColumnItem | ManualCount]
+) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
@@ -267,7 +269,8 @@ def _upsert_item_rows(
     """Insert or refresh ``items`` of a site; returns the ids of all of them.
 
     A known item gets the new title and ``last_seen_at``; its date is filled only if it had none,
-    so a dated observation is never replaced by an undated one.
+    so a dated observation is never replaced by an undated one. Either change sends the item back
+    to the title classifier (``labels_version`` 0).
     """
     stmt = _insert(session, Item)
     new = stmt.excluded
@@ -278,6 +281,14 @@ def _upsert_item_rows(
             "last_seen_at": new.last_seen_at,
             "published_on": func.coalesce(Item.published_on, new.published_on),
             "date_source": case((Item.published_on.is_(None), new.date_source), else_=Item.date_source),
+            # a new title or a newly found date makes the item's checklist labels stale
+            "labels_version": case(
+                (
+                    (Item.title != new.title) | (Item.published_on.is_(None) & new.published_on.is_not(None)),
+                    0,
+                ),
+                else_=Item.labels_version,
+            ),
         },
     )
     # One cached statement, many parameter sets: SQLAlchemy sends them as multi-row VALUES.
@@ -336,19 +347,27 @@ def column_ids(session: Session, *, institution_key: str) -> dict[tuple[str, str
 
 
 def count_items_by_site(
-    session: Session, *, institution_key: str, start: dt.date, end: dt.date
+    session: Session,
+    *,
+    institution_key: str,
+    start: dt.date,
+    end: dt.date,
+    known_by: dt.datetime | None = None,
 ) -> dict[str, int]:
     """Distinct items per site key published in [start, end] (inclusive); sites with none are absent.
 
-    Retired sites count too: a period in the past is counted as it was published.
+    Retired sites count too: a period in the past is counted as it was published. With
+    `known_by`, only items first seen before that moment count (a check as of a past date).
     """
     query = (
-        select(Site.key, func.count(func.distinct(Item.id)))
+        select(Site.key, func.count(Item.id))
         .join(Site, Item.site_id == Site.id)
         .join(Institution, Site.institution_id == Institution.id)
         .where(Institution.key == institution_key, Item.published_on.between(start, end))
         .group_by(Site.key)
     )
+    if known_by is not None:
+        query = query.where(Item.first_seen_at < known_by)
     return {key: count for key, count in session.execute(query)}
 
 
@@ -363,3 +382,28 @@ def manual_counts(session: Session, *, institution_key: str, start: dt.date, end
         )
     )
     return {key: count for key, count in session.execute(query)}
+
+
+def set_manual_count(
+    session: Session,
+    *,
+    institution_key: str,
+    site_key: str,
+    start: dt.date,
+    end: dt.date,
+    count: int,
+    source: str,
+    note: str | None,
+    now: dt.datetime,
+) -> None:
+    """Record (or replace) the hand-counted items of a site for exactly [start, end]."""
+    site_id = session.scalar(
+        select(Site.id)
+        .join(Institution, Site.institution_id == Institution.id)
+        .where(Institution.key == institution_key, Site.key == site_key)
+    )
+    values = {"count": count, "source": source, "note": note, "imported_at": now}
+    stmt = _insert(session, ManualCount).values(site_id=site_id, period_from=start, period_to=end, **values)
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["site_id", "period_from", "period_to"], set_=values)
+    )

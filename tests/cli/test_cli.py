@@ -41,7 +41,14 @@ def test_init_then_stats_json_lists_the_reports_35_rows(db_url: str) -> None:
         ("shenzhen", "深圳校区", 10),
     ]
     first = doc["campuses"][0]["sites"][0]
-    assert first == {"id": "www", "name": "主页", "url": "www.hit.edu.cn", "count": 0, "manual": False}
+    assert first == {
+        "id": "www",
+        "name": "主页",
+        "url": "www.hit.edu.cn",
+        "count": 0,
+        "manual": False,
+        "last_year": 0,
+    }
     assert all(site["count"] == 0 for c in doc["campuses"] for site in c["sites"])
 
 
@@ -163,7 +170,7 @@ def test_unreachable_database_is_one_line_and_exit_1() -> None:
     assert err.count("\n") == 1
 
 
-@pytest.mark.parametrize("command", ["check", "report", "serve", "schedule"])
+@pytest.mark.parametrize("command", ["report", "serve", "schedule"])
 def test_unbuilt_commands_say_so_and_exit_2(tmp_path: Path, command: str) -> None:
     code, _, err = xxgk(command, db=f"sqlite:///{tmp_path}/x.db")
     assert code == 2

@@ -1,0 +1,210 @@
+"""A check: classify new titles, build a snapshot from the store, run the rules, diff the findings.
+
+The snapshot holds only what was known at the end of the judged date (items first seen and
+crawls started before it), so `xxgk check --at DATE` reproduces an earlier day's verdicts. Only
+a check of today is stored (a check run and its findings); a check of a past date is read-only
+and states its findings against those open at that time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor import rules, store
+from monitor.checklist import Classifier, report_type
+from monitor.config import Campus, Column, Config, Site
+from monitor.rules.snapshot import ColumnSnapshot, Evidence, Settings, SiteSnapshot, Snapshot
+from monitor.stats import statistics_year_of
+from monitor.store import checks as q
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    snapshot: Snapshot
+    judgement: rules.Judgement
+    states: dict[str, str]  # finding key → new | ongoing
+    resolved: list[str]  # keys of findings open before and not raised now
+    check_id: int | None  # None: not stored (a past date)
+
+
+def end_of_day(day: dt.date, config: Config) -> dt.datetime:
+    """The first moment after `day` in the institution's zone, in UTC."""
+    local = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=config.institution.tz)
+    return local.astimezone(dt.UTC)
+
+
+def classify_new(session: store.Session, config: Config) -> int:
+    """Label every item the current classifier has not seen; the number labelled."""
+    classifier = Classifier(config.checklist)
+    done = 0
+    for batch in q.unlabelled(session, version=Classifier.VERSION):
+        labels = [_label(classifier, title, _host(url), item_id) for item_id, title, url in batch]
+        q.store_labels(session, version=Classifier.VERSION, labels=labels)
+        done += len(batch)
+    return done
+
+
+def _label(
+    classifier: Classifier, title: str, host: str, item_id: int
+) -> tuple[int, list[tuple[str, float]], str | None]:
+    matches = classifier.classify(title, host=host)
+    return item_id, [(m.slug, m.score) for m in matches], report_type(title, host=host)
+
+
+def _host(display_url: str) -> str:
+    return display_url.split("://", 1)[-1].split("/", 1)[0]
+
+
+def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Snapshot:
+    known_by = end_of_day(at, config)
+    key = config.institution.id
+    facts = q.column_facts(session, institution_key=key, at=at, known_by=known_by)
+    outcomes = q.recent_outcomes(session, institution_key=key, known_by=known_by)
+    start, _ = statistics_year_of(config.institution.year_start, day=at)
+    counts = store.count_items_by_site(session, institution_key=key, start=start, end=at, known_by=known_by)
+    before = year_before(start), year_before(at)
+    last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
+    manual = store.manual_counts(session, institution_key=key, start=start, end=at)
+    sites = tuple(
+        _site(campus, site, facts=facts, outcomes=outcomes, counts=(counts, last_year, manual))
+        for campus, site in config.sites()
+    )
+    found = q.evidence(session, institution_key=key, at=at, known_by=known_by)
+    return Snapshot(
+        at=at,
+        institution=key,
+        checklist=config.checklist,
+        sites=sites,
+        evidence=tuple(Evidence(**vars(row)) for row in found),
+        period=(start, at),
+        settings=Settings(**config.checks.model_dump()),
+    )
+
+
+def year_before(day: dt.date) -> dt.date:
+    """The same day one year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _site(
+    campus: Campus,
+    site: Site,
+    *,
+    facts: dict[tuple[str, str], q.ColumnFacts],
+    outcomes: dict[tuple[str, str], list[tuple[str, dt.datetime]]],
+    counts: tuple[dict[str, int], dict[str, int], dict[str, int]],
+) -> SiteSnapshot:
+    period, last_year, manual = counts
+    columns = tuple(
+        _column(campus, site, column, facts.get((site.id, column.id)), outcomes.get((site.id, column.id), []))
+        for column in site.columns
+    )
+    return SiteSnapshot(
+        campus=campus.id,
+        site=site.id,
+        name=site.name,
+        url=site.url,
+        owners=site.owner,
+        columns=columns,
+        count=manual.get(site.id, period.get(site.id, 0)),
+        count_last_year=last_year.get(site.id, 0),
+        manual=site.id in manual,
+    )
+
+
+def _column(
+    campus: Campus,
+    site: Site,
+    column: Column,
+    facts: q.ColumnFacts | None,
+    recent: Sequence[tuple[str, dt.datetime]],
+) -> ColumnSnapshot:
+    failed = 0
+    for outcome, _ in recent:
+        if outcome in rules.snapshot.READABLE:
+            break
+        failed += 1
+    return ColumnSnapshot(
+        campus=campus.id,
+        site=site.id,
+        column=column.id,
+        name=column.name,
+        url=column.url,
+        kind=column.kind,
+        max_age_days=column.max_age,
+        checklist=column.checklist,
+        outcome=recent[0][0] if recent else None,
+        crawled_at=recent[0][1] if recent else None,
+        failed_runs=failed,
+        items=facts.items if facts else 0,
+        undated=facts.undated if facts else 0,
+        newest=facts.newest if facts else None,
+    )
+
+
+def run_check(session: store.Session, config: Config, *, at: dt.date, today: dt.date) -> CheckResult:
+    """Judge the institution as of `at`; store the check and its findings when `at` is today."""
+    if at > today:
+        raise ValueError(f"cannot check a future date ({at} is after {today})")
+    labelled = classify_new(session, config)
+    log.info("classified %d new titles", labelled)
+    snapshot = build_snapshot(session, config, at=at)
+    judgement = rules.judge(snapshot)
+    key = config.institution.id
+    now = dt.datetime.now(dt.UTC)
+    known_by = now if at == today else end_of_day(at, config)
+    before = q.open_keys(session, institution_key=key, known_by=known_by)
+    raised = {f.key for f in judgement.findings}
+    states = {k: "ongoing" if k in before else "new" for k in raised}
+    resolved = sorted(before - raised)
+    check_id = None
+    if at == today:
+        check_id = q.start_check(session, institution_key=key, at=at, now=now)
+        q.save_findings(
+            session,
+            institution_key=key,
+            check_id=check_id,
+            now=now,
+            findings=[_row(f) for f in judgement.findings],
+        )
+        q.finish_check(session, check_id=check_id, summary=summary(judgement, states, resolved))
+    return CheckResult(snapshot, judgement, states, resolved, check_id)
+
+
+def _row(finding: rules.Finding) -> dict[str, Any]:
+    return {
+        "key": finding.key,
+        "kind": finding.kind,
+        "subject": finding.subject,
+        "severity": finding.severity,
+        "message": finding.message,
+        "site": finding.site,
+        "column": finding.column,
+        "slug": finding.slug,
+        "detail": finding.detail,
+    }
+
+
+def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[str]) -> dict[str, Any]:
+    """Counts kept with a stored check: verdicts by status, findings by state."""
+    by_status: dict[str, int] = {}
+    for verdict in judgement.columns.values():
+        by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
+    items: dict[str, int] = {}
+    for status in judgement.checklist.values():
+        items[status.status] = items.get(status.status, 0) + 1
+    new = sum(1 for s in states.values() if s == "new")
+    return {
+        "columns": by_status,
+        "checklist": items,
+        "findings": {"new": new, "ongoing": len(states) - new, "resolved": len(resolved)},
+    }

@@ -1,0 +1,221 @@
+"""`xxgk check`, `xxgk rules`, `xxgk ack` and `xxgk import-counts`: the compliance commands."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor import checks, rules, store
+from monitor.cli.main import State, fail_cleanly, main, parse_date, pass_state
+from monitor.config import Config
+from monitor.errors import ConfigError
+from monitor.rules.snapshot import ColumnSnapshot
+
+
+@main.command("check")
+@click.option(
+    "--at", callback=parse_date, help="Judge as of this date, with what was known then (read-only)."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+@fail_cleanly
+def check_command(state: State, at: dt.date | None, fmt: str) -> None:
+    """Judge every column and the 50 checklist items; store the findings (a check of today)."""
+    config = state.config
+    today = dt.datetime.now(config.institution.tz).date()
+    at = at or today
+    if at > today:
+        raise click.BadParameter(f"{at} is in the future (today is {today})", param_hint="--at")
+    with state.session() as session:
+        result = checks.run_check(session, config, at=at, today=today)
+    doc = check_document(result)
+    if fmt == "json":
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        _print_check(doc, stored=result.check_id is not None)
+
+
+def check_document(result: checks.CheckResult) -> dict[str, Any]:
+    """The JSON of `xxgk check --format json` (DESIGN.md's contract, plus sites and resolved)."""
+    judgement, snapshot = result.judgement, result.snapshot
+    return {
+        "at": snapshot.at.isoformat(),
+        "columns": [_column_entry(column, judgement.columns[column.key]) for column in snapshot.columns()],
+        "sites": [
+            {"campus": s.campus, "site": s.site, **_verdict(judgement.sites[s.site])} for s in snapshot.sites
+        ],
+        "checklist": [_item_entry(judgement.checklist[item.slug]) for item in snapshot.checklist.items],
+        "findings": [{**_finding(f), "state": result.states.get(f.key, "new")} for f in judgement.findings],
+        "resolved": result.resolved,
+    }
+
+
+def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> dict[str, Any]:
+    return {
+        "campus": column.campus,
+        "site": column.site,
+        "column": column.column,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "newest": column.newest.isoformat() if column.newest else None,
+        "items": column.items,
+        "age_days": verdict.age_days,
+    }
+
+
+def _verdict(verdict: rules.SiteVerdict) -> dict[str, Any]:
+    return {"status": verdict.status, "reasons": list(verdict.reasons)}
+
+
+def _item_entry(status: rules.ItemStatus) -> dict[str, Any]:
+    return {
+        "slug": status.slug,
+        "number": status.number,
+        "status": status.status,
+        "reason": status.reason,
+        "due": status.due.isoformat() if status.due else None,
+        "evidence": list(status.evidence),
+    }
+
+
+def _finding(finding: rules.Finding) -> dict[str, Any]:
+    return {
+        "key": finding.key,
+        "kind": finding.kind,
+        "subject": finding.subject,
+        "severity": finding.severity,
+        "message": finding.message,
+        "site": finding.site,
+        "column": finding.column,
+        "slug": finding.slug,
+        "detail": finding.detail,
+    }
+
+
+def _print_check(doc: dict[str, Any], *, stored: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    problems = [c for c in doc["columns"] if c["status"] != "fresh"]
+    table = Table(
+        title=f"columns needing attention, as of {doc['at']} ({len(problems)}/{len(doc['columns'])})"
+    )
+    for header in ("site", "column", "status", "reason", "newest", "days"):
+        table.add_column(header)
+    for c in problems:
+        table.add_row(
+            c["site"],
+            c["column"],
+            c["status"],
+            c["reason"] or "",
+            c["newest"] or "",
+            str(c["age_days"] or ""),
+        )
+    console.print(table)
+    counts: dict[str, int] = {}
+    for item in doc["checklist"]:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    console.print("checklist (50 items): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for f in doc["findings"]:
+        console.print(f"[{f['state']}] {f['severity']:<6} {f['key']}: {f['message']}", markup=False)
+    for key in doc["resolved"]:
+        console.print(f"[resolved] {key}", markup=False)
+    if not stored:
+        console.print("(a check of a past date: nothing was stored)")
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List the rules of `xxgk check`, with what each flags."""
+    for name, registered in sorted(rules.RULES.items()):
+        doc = (registered.__doc__ or "").strip().split("\n\n", 1)[0]
+        click.echo(f"{name}\n    " + " ".join(doc.split()) + "\n")
+
+
+@main.command("ack")
+@click.argument("key")
+@click.option("--by", required=True, help="Who acknowledges (kept with the finding).")
+@click.option("--note", default="", help="Why, or what is being done.")
+@pass_state
+@fail_cleanly
+def ack_command(state: State, key: str, by: str, note: str) -> None:
+    """Acknowledge an open finding by its key (e.g. column_stale:today/notices)."""
+    config = state.config
+    with state.session() as session:
+        done = store.checks.acknowledge(
+            session,
+            institution_key=config.institution.id,
+            key=key,
+            by=by,
+            note=note,
+            now=dt.datetime.now(dt.UTC),
+        )
+    if not done:
+        raise click.BadParameter(f"no open finding {key!r} (see `xxgk check`)", param_hint="KEY")
+    click.echo(f"acknowledged {key} by {by}")
+
+
+@main.command("import-counts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_state
+@fail_cleanly
+def import_counts_command(state: State, path: Path) -> None:
+    """Record hand counts for sites that cannot be crawled: CSV with site,from,to,count[,note]."""
+    config = state.config
+    rows = read_counts(path, config)
+    now = dt.datetime.now(dt.UTC)
+    with state.session() as session:
+        for site, start, end, count, note in rows:
+            store.set_manual_count(
+                session,
+                institution_key=config.institution.id,
+                site_key=site,
+                start=start,
+                end=end,
+                count=count,
+                source=path.name,
+                note=note,
+                now=now,
+            )
+    click.echo(f"imported {len(rows)} manual counts from {path}")
+
+
+def read_counts(path: Path, config: Config) -> list[tuple[str, dt.date, dt.date, int, str | None]]:
+    """Validate the whole file before anything is written; an error names the file and line."""
+    sites = {site.id for _, site in config.sites()}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = {"site", "from", "to", "count"} - set(reader.fieldnames or [])
+    if missing:
+        raise ConfigError(
+            f"{path}:1: expected the columns site,from,to,count[,note] (missing {sorted(missing)})"
+        )
+    return [_count_row(path, n, row, sites) for n, row in enumerate(reader, start=2)]
+
+
+def _count_row(
+    path: Path, line: int, row: dict[str, str], sites: set[str]
+) -> tuple[str, dt.date, dt.date, int, str | None]:
+    where = f"{path}:{line}"
+    site = (row.get("site") or "").strip()
+    if site not in sites:
+        raise ConfigError(f"{where}: unknown site {site!r}")
+    try:
+        start, end = dt.date.fromisoformat(row["from"].strip()), dt.date.fromisoformat(row["to"].strip())
+    except ValueError:
+        raise ConfigError(f"{where}: expected dates as YYYY-MM-DD in from and to") from None
+    if start > end:
+        raise ConfigError(f"{where}: from {start} is after to {end}")
+    count = row["count"].strip()
+    if not count.isdigit():
+        raise ConfigError(f"{where}: expected a whole number >= 0 in count (got {count!r})")
+    return site, start, end, int(count), (row.get("note") or "").strip() or None

@@ -1,0 +1,175 @@
+"""`xxgk crawl`, `xxgk discover` and `xxgk demo`: the commands that fetch from sites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import click
+
+from monitor import crawl, stats, store
+from monitor.cli.main import DEFAULT_DB, State, fail_cleanly, main, parse_date, pass_state
+from monitor.errors import MonitorError
+
+
+@main.command("crawl")
+@click.option("--site", "sites", multiple=True, metavar="ID", help="Crawl only this site (repeatable).")
+@click.option("--full", is_flag=True, help="Page back to the beginning of every column (backfill).")
+@click.option("--today", callback=parse_date, help="Crawl as of this date (default: today, local).")
+@click.option("--timeout", type=click.IntRange(min=1), default=6 * 3600, show_default=True, help="Seconds.")
+@pass_state
+@fail_cleanly
+def crawl_command(
+    state: State, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int
+) -> None:
+    """Crawl every column of the configured sites into the database."""
+    _crawl(state, sites=sites, full=full, today=today, timeout=timeout)
+
+
+def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int) -> None:
+    config = state.config
+    for site in sites:
+        config.site(site)  # unknown ids fail here, with one line
+    with state.session(migrate=True) as session:
+        store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+    verbose = logging.getLogger().level < logging.WARNING
+    argv = crawl.crawl_command(
+        config_path=state.config_path,
+        db_url=state.db_url,
+        sites=sites,
+        full=full,
+        today=today,
+        progress=sys.stderr.isatty(),
+        verbose=2 if logging.getLogger().level <= logging.DEBUG else int(verbose),
+    )
+    code = crawl.run_crawl(argv, timeout=timeout)
+    with state.session() as session:
+        run = store.crawls.latest_run(session, institution_key=config.institution.id)
+        rows = store.crawls.run_fetches(session, run_id=run[0]) if run else []
+    _print_fetches(rows)
+    if code != 0:
+        raise MonitorError(f"the crawl ended with errors (exit {code}); run with -v for details")
+
+
+def _print_fetches(rows: list[store.crawls.FetchRow]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="crawl summary")
+    for header in ("site", "column", "outcome", "HTTP", "pages", "items seen", "new", "note"):
+        table.add_column(
+            header, justify="right" if header in ("HTTP", "pages", "items seen", "new") else "left"
+        )
+    for row in rows:
+        style = "" if row.outcome in ("ok", "empty") else "yellow"
+        note = (row.error or "")[:80]
+        cells = (row.site, row.column, row.outcome, str(row.http_status or ""), str(row.pages))
+        table.add_row(*cells, str(row.items_seen), str(row.items_new), note, style=style)
+    seen, new = sum(r.items_seen for r in rows), sum(r.items_new for r in rows)
+    table.add_row("total", f"{len(rows)} columns", "", "", "", str(seen), str(new), "", end_section=True)
+    Console(highlight=False).print(table)
+
+
+def _http_url(_: click.Context, param: click.Parameter, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise click.BadParameter(f"expected an http:// or https:// URL (got {value!r})")
+    return value
+
+
+@main.command("discover")
+@click.argument("url", callback=_http_url)
+@click.option("--max-pages", type=click.IntRange(min=1), default=40, show_default=True, help="Pages to read.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=crawl.DISCOVER_TIMEOUT,
+    show_default=True,
+    help="Seconds before the discovery is stopped.",
+)
+@pass_state
+@fail_cleanly
+def discover_command(state: State, url: str, max_pages: int, timeout: int) -> None:
+    """Propose the columns block for a site, from the navigation of its home page URL.
+
+    The links of the home page's menus and 更多 blocks that lead to list pages on its host become
+    columns with a CMS family, a kind and checklist guesses: paste the block into the site's
+    entry and check it. Pages are fetched with the config's politeness settings.
+    """
+    state.config  # noqa: B018 - a broken config fails here, with its one line
+    argv = crawl.discover_command(url=url, config_path=state.config_path, max_pages=max_pages)
+    click.echo(crawl.run_discover(argv, timeout=timeout), nl=False)
+
+
+@main.command("demo")
+@click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True,
+              help="Port of the demo sites (0: any free port).")  # fmt: skip
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("var/demo"),
+              show_default=True, help="Where the demo config and database go.")  # fmt: skip
+@pass_state
+@fail_cleanly
+def demo_command(state: State, port: int, workdir: Path) -> None:
+    """Serve the bundled demo campus on loopback, crawl it, and check the result against its truth."""
+    from monitor import demo
+
+    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    campus = demo.build_campus(today=today)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with _demo_server(demo, campus, port) as server:
+        config_path = workdir / "demo.yaml"
+        checklist = Path(__file__).resolve().parents[2] / "config" / "checklist.yaml"
+        config_path.write_text(
+            demo.demo_config_yaml(campus, port=server.port, checklist_path=str(checklist)), encoding="utf-8"
+        )
+        db_url = state.db_url if state.db_url != DEFAULT_DB else _fresh_sqlite(workdir / "demo.db")
+        click.echo(f"demo campus: {len(list(campus.sites()))} sites on 127.0.0.11… port {server.port}")
+        click.echo(f"config {config_path}, database {store.safe_url(db_url)}")
+        demo_state = State(config_path=config_path, db_url=db_url)
+        _crawl(demo_state, sites=(), full=True, today=today, timeout=1800)
+        _demo_report(campus, demo_state, today)
+
+
+def _fresh_sqlite(path: Path) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+@contextmanager
+def _demo_server(demo: Any, campus: Any, port: int) -> Iterator[Any]:
+    try:
+        server = demo.DemoServer(campus, port=port).start()
+    except OSError:
+        if port == 0:
+            raise
+        click.echo(f"port {port} is taken; using a free port", err=True)
+        server = demo.DemoServer(campus, port=0).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _demo_report(campus: Any, state: State, today: dt.date) -> None:
+    start, end = today - dt.timedelta(days=364), today
+    config = state.config
+    with state.session() as session:
+        counts = store.count_items_by_site(session, institution_key="demo", start=start, end=end)
+        run = store.crawls.latest_run(session, institution_key="demo")
+        rows = store.crawls.run_fetches(session, run_id=run[0]) if run else []
+    tables = stats.build_tables(config, start=start, end=end, counts=counts, manual={})
+    click.echo(stats.to_markdown(tables))
+    outcomes = {(row.site, row.column): row.outcome for row in rows}
+    from monitor.demo.selfcheck import mismatches
+
+    wrong = mismatches(campus, outcomes=outcomes, counts=counts, start=start, end=end)
+    if wrong:
+        raise MonitorError(f"the demo differs from its ground truth: {'; '.join(wrong[:5])}")
+    click.echo(f"ground truth: all {len(outcomes)} column outcomes and {len(counts)} site counts match")

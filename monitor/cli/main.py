@@ -1,0 +1,209 @@
+"""The `xxgk` group and its global options, the shared command plumbing, and `init` and `stats`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__, checks, stats, store
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+
+DEFAULT_CONFIG = "config/hit.yaml"
+DEFAULT_DB = "sqlite:///var/xxgk.db"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    """What the global options give every command; the config is loaded on first use."""
+
+    config_path: Path
+    db_url: str
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @contextmanager
+    def session(self, *, migrate: bool = False) -> Iterator[store.Session]:
+        """A session on a database at head (upgraded first when `migrate`); commits on success."""
+        with store.translate_errors(self.db_url):
+            engine = store.connect(self.db_url)
+            try:
+                store.upgrade(engine) if migrate else store.ensure_current(engine)
+                with store.sessions(engine).begin() as session:
+                    yield session
+            finally:
+                engine.dispose()
+
+
+def fail_cleanly(func: F) -> F:
+    """Turn our errors into one line on stderr and exit 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as exc:
+            click.echo(f"xxgk: error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xxgk")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="XXGK_CONFIG",
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Institution config (YAML). Env: XXGK_CONFIG.",
+)
+@click.option(
+    "--db",
+    "db_url",
+    envvar="XXGK_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/DB. Env: XXGK_DB.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, db_url: str, verbose: int) -> None:
+    """xxgk-monitor: watch a university's information disclosure (信息公开)."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(config_path=config_path, db_url=db_url)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@main.command()
+@pass_state
+@fail_cleanly
+def init(state: State) -> None:
+    """Create or upgrade the database and sync the config into it."""
+    config = state.config
+    with state.session(migrate=True) as session:
+        result = store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+    sites = sum(1 for _ in config.sites())
+    columns = sum(len(site.columns) for _, site in config.sites())
+    click.echo(
+        f"database {store.safe_url(state.db_url)} is at the latest revision; "
+        f"{config.institution.id}: {len(config.campuses)} campuses, {sites} sites, {columns} columns"
+    )
+    for verb, names in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("retired", result.retired),
+        ("revived", result.revived),
+    ):
+        if names:
+            click.echo(f"  {verb}: {len(names)} ({', '.join(names[:5])}{' …' if len(names) > 5 else ''})")
+
+
+def parse_date(_: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date as YYYY-MM-DD (got {value!r})") from None
+
+
+@main.command("stats")
+@click.option("--from", "start", callback=parse_date, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--to", "end", callback=parse_date, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--format", "fmt", type=click.Choice(stats.FORMATS), default="table", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@pass_state
+@fail_cleanly
+def stats_command(
+    state: State, start: dt.date | None, end: dt.date | None, fmt: str, out: Path | None
+) -> None:
+    """Items published per site in a period: the annual report's tables.
+
+    Without --from/--to, the latest complete statistics year (from the institution's year_start).
+    """
+    config = state.config
+    if (start is None) != (end is None):
+        raise click.UsageError("give both --from and --to, or neither (the last statistics year)")
+    if start is None or end is None:
+        today = dt.datetime.now(config.institution.tz).date()
+        start, end = stats.statistics_year(config.institution.year_start, today=today)
+    if start > end:
+        raise click.UsageError(f"--from {start} is after --to {end}")
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx needs --out FILE")
+    with state.session() as session:
+        key = config.institution.id
+        checks.classify_new(session, config)  # the report's counts by type need every title typed
+        counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
+        manual = store.manual_counts(session, institution_key=key, start=start, end=end)
+        before = (checks.year_before(start), checks.year_before(end))
+        last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
+        by_type = store.checks.report_type_counts(session, institution_key=key, start=start, end=end)
+    tables = stats.build_tables(
+        config, start=start, end=end, counts=counts, manual=manual, last_year=last_year, by_type=by_type
+    )
+    _emit_stats(tables, fmt, out)
+
+
+def _emit_stats(tables: stats.StatsTables, fmt: str, out: Path | None) -> None:
+    if fmt == "xlsx" and out is not None:
+        _write(out, stats.to_xlsx(tables))
+        return
+    if fmt == "table" and out is None:
+        _print_table(tables)
+        return
+    render = {"md": stats.to_markdown, "csv": stats.to_csv, "json": stats.to_json}.get(fmt, stats.to_markdown)
+    text = render(tables)
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        _write(out, text.encode("utf-8"))
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {path} ({len(data)} bytes)", err=True)
+
+
+def _print_table(tables: stats.StatsTables) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"主动公开信息数量 {tables.start} — {tables.end}")
+    for header, justify in (
+        ("校区", "left"),
+        ("序号", "right"),
+        ("网站名称", "left"),
+        ("网址", "left"),
+        ("数量", "right"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for row in stats.to_rows(tables):
+        table.add_row(*row, end_section=row[2] == "总计")
+    table.add_row("", "", "合计", "", str(tables.total))
+    Console(highlight=False).print(table)

@@ -1,0 +1,33 @@
+"""Commands of the contract whose capability is not built yet: they say so and exit 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from monitor.cli.main import main
+
+_NOT_BUILT = {
+    "report": ("report [--send | --out DIR] [--sample]", "lag reports by e-mail, issue #5"),
+    "serve": ("serve [--host H --port P]", "the dashboard, issue #6"),
+    "schedule": ("schedule", "the nightly scheduler, issue #5"),
+}
+
+
+def _not_built(name: str, usage: str, where: str) -> click.Command:
+    @click.pass_context
+    def command(ctx: click.Context, /, **_: Any) -> None:
+        click.echo(f"xxgk {name}: not built yet ({where}); see README.md, 'Status'", err=True)
+        ctx.exit(2)
+
+    return click.Command(
+        name,
+        callback=command,
+        help=f"Not built yet ({where}). Usage: xxgk {usage}",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+
+
+for _name, (_usage, _where) in _NOT_BUILT.items():
+    main.add_command(_not_built(_name, _usage, _where))

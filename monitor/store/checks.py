@@ -1,0 +1,343 @@
+"""Queries of the compliance side: column facts as known at a moment, labels, findings, check runs.
+
+"As known at" means: only items first seen before `known_by` and only crawls started before it,
+so `xxgk check --at DATE` reproduces what a check on that date would have said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.models import (
+    CheckRun,
+    Column,
+    ColumnFetch,
+    ColumnItem,
+    CrawlRun,
+    Finding,
+    Institution,
+    Item,
+    ItemLabel,
+    Site,
+)
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    items: int
+    undated: int
+    newest: dt.date | None
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    slug: str
+    site: str
+    column: str
+    url: str
+    title: str
+    published_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding as the store keeps it, with its life so far."""
+
+    key: str
+    kind: str
+    subject: str
+    severity: str
+    message: str
+    site: str | None
+    slug: str | None
+    detail: dict[str, Any]
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    resolved_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+    ack_note: str | None
+
+
+def _institution_id(session: Session, key: str) -> int | None:
+    return session.scalar(select(Institution.id).where(Institution.key == key))
+
+
+def column_facts(
+    session: Session, *, institution_key: str, at: dt.date, known_by: dt.datetime
+) -> dict[tuple[str, str], ColumnFacts]:
+    """(site key, column key) → items, undated items and newest date (not after `at`)."""
+    newest = func.max(case((Item.published_on <= at, Item.published_on)))
+    rows = session.execute(
+        select(
+            Site.key,
+            Column.key,
+            func.count(),
+            func.count(case((Item.published_on.is_(None), 1))),
+            newest,
+        )
+        .select_from(ColumnItem)
+        .join(Item, Item.id == ColumnItem.item_id)
+        .join(Column, Column.id == ColumnItem.column_id)
+        .join(Site, Site.id == Column.site_id)
+        .where(Site.institution_id == _institution_id(session, institution_key))
+        .where(ColumnItem.first_seen_at < known_by)
+        .group_by(Site.key, Column.key)
+    )
+    return {(site, column): ColumnFacts(n, undated, day) for site, column, n, undated, day in rows}
+
+
+def recent_outcomes(
+    session: Session, *, institution_key: str, known_by: dt.datetime, depth: int = 10
+) -> dict[tuple[str, str], list[tuple[str, dt.datetime]]]:
+    """(site key, column key) → the latest `depth` (outcome, crawl start), newest first."""
+    rank = func.row_number().over(partition_by=ColumnFetch.column_id, order_by=ColumnFetch.id.desc())
+    ranked = (
+        select(ColumnFetch.column_id, ColumnFetch.outcome, CrawlRun.started_at, rank.label("rank"))
+        .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
+        .where(CrawlRun.started_at < known_by)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Site.key, Column.key, ranked.c.outcome, ranked.c.started_at)
+        .join(Column, Column.id == ranked.c.column_id)
+        .join(Site, Site.id == Column.site_id)
+        .where(ranked.c.rank <= depth, Site.institution_id == _institution_id(session, institution_key))
+        .order_by(ranked.c.rank)
+    )
+    found: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
+    for site, column, outcome, started in rows:
+        found.setdefault((site, column), []).append((outcome, started))
+    return found
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def unlabelled(session: Session, *, version: int, batch: int = 5000) -> Iterator[list[tuple[int, str, str]]]:
+    """Batches of (item id, title, site display URL) whose labels are older than `version`."""
+    last = 0
+    while True:
+        rows = session.execute(
+            select(Item.id, Item.title, Site.url)
+            .join(Site, Site.id == Item.site_id)
+            .where(Item.labels_version < version, Item.id > last)
+            .order_by(Item.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [(item_id, title, url) for item_id, title, url in rows]
+
+
+def store_labels(
+    session: Session,
+    *,
+    version: int,
+    labels: Sequence[tuple[int, Sequence[tuple[str, float]], str | None]],
+) -> None:
+    """Replace the labels of the given items: (item id, [(slug, score)], report type)."""
+    ids = [item_id for item_id, _, _ in labels]
+    session.execute(delete(ItemLabel).where(ItemLabel.item_id.in_(ids)))
+    dates = dict(session.execute(select(Item.id, Item.published_on).where(Item.id.in_(ids))).all())
+    rows = [
+        {"item_id": item_id, "slug": slug, "score": score, "published_on": dates.get(item_id)}
+        for item_id, matches, _ in labels
+        for slug, score in matches
+    ]
+    if rows:
+        session.execute(insert(ItemLabel), rows)
+    for report_type in {t for _, _, t in labels}:
+        chosen = [item_id for item_id, _, t in labels if t == report_type]
+        session.execute(
+            update(Item).where(Item.id.in_(chosen)).values(labels_version=version, report_type=report_type)
+        )
+
+
+def evidence(
+    session: Session, *, institution_key: str, at: dt.date, known_by: dt.datetime, per_slug: int = 50
+) -> list[EvidenceRow]:
+    """Per checklist slug, its newest `per_slug` labelled items dated by `at` (and a few undated)."""
+    rank = func.row_number().over(
+        partition_by=ItemLabel.slug,
+        order_by=(ItemLabel.published_on.is_(None), ItemLabel.published_on.desc()),
+    )
+    ranked = (
+        select(ItemLabel.slug, ItemLabel.item_id, rank.label("rank"))
+        .join(Item, Item.id == ItemLabel.item_id)
+        .join(Site, Site.id == Item.site_id)
+        .where(
+            Site.institution_id == _institution_id(session, institution_key), Item.first_seen_at < known_by
+        )
+        .where(or_(ItemLabel.published_on.is_(None), ItemLabel.published_on <= at))
+        .subquery()
+    )
+    first_column = (
+        select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == ranked.c.item_id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.slug, Site.key, Column.key, Item.url, Item.title, Item.published_on)
+        .join(Item, Item.id == ranked.c.item_id)
+        .join(Site, Site.id == Item.site_id)
+        .join(Column, Column.id == first_column)
+        .where(ranked.c.rank <= per_slug)
+        .order_by(ranked.c.slug, ranked.c.rank)
+    )
+    return [EvidenceRow(*row) for row in rows]
+
+
+def report_type_counts(
+    session: Session, *, institution_key: str, start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """The annual report's types (干部任职公告, 招聘信息 …) → items published in [start, end]."""
+    rows = session.execute(
+        select(Item.report_type, func.count())
+        .join(Site, Site.id == Item.site_id)
+        .where(Site.institution_id == _institution_id(session, institution_key))
+        .where(Item.report_type.is_not(None), Item.published_on.between(start, end))
+        .group_by(Item.report_type)
+    )
+    return {report_type: n for report_type, n in rows if report_type is not None}
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def open_keys(session: Session, *, institution_key: str, known_by: dt.datetime) -> set[str]:
+    """Keys of the findings that were open at `known_by`."""
+    rows = session.scalars(
+        select(Finding.key).where(
+            Finding.institution_id == _institution_id(session, institution_key),
+            Finding.first_seen_at < known_by,
+            or_(Finding.resolved_at.is_(None), Finding.resolved_at >= known_by),
+        )
+    )
+    return set(rows)
+
+
+def start_check(session: Session, *, institution_key: str, at: dt.date, now: dt.datetime) -> int:
+    run = CheckRun(
+        institution_id=_institution_id(session, institution_key), at=at, created_at=now, summary={}
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_check(session: Session, *, check_id: int, summary: dict[str, Any]) -> None:
+    session.execute(update(CheckRun).where(CheckRun.id == check_id).values(summary=summary))
+
+
+def save_findings(
+    session: Session,
+    *,
+    institution_key: str,
+    check_id: int,
+    now: dt.datetime,
+    findings: Iterable[dict[str, Any]],
+) -> None:
+    """Upsert this check's findings (dicts with key, kind, subject, severity, message, site, column,
+    slug, detail) and resolve the open ones it no longer raises. Nothing is ever deleted."""
+    institution_id = _institution_id(session, institution_key)
+    existing = {
+        f.key: f for f in session.scalars(select(Finding).where(Finding.institution_id == institution_id))
+    }
+    sites, columns = _ids(session, institution_id)
+    seen = set()
+    for found in findings:
+        seen.add(found["key"])
+        row = existing.get(found["key"])
+        if row is None:
+            row = Finding(
+                institution_id=institution_id, key=found["key"], first_seen_at=now, first_check_id=check_id
+            )
+            session.add(row)
+        elif row.resolved_at is not None:  # back again: a new episode
+            row.first_seen_at, row.first_check_id, row.resolved_at = now, check_id, None
+            row.acknowledged_at = row.acknowledged_by = row.ack_note = None
+        _fill(row, found, check_id=check_id, now=now, sites=sites, columns=columns)
+    for key, row in existing.items():
+        if key not in seen and row.resolved_at is None:
+            row.resolved_at = now
+
+
+def _ids(session: Session, institution_id: int | None) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    site_rows = session.execute(select(Site.key, Site.id).where(Site.institution_id == institution_id))
+    sites = {key: site_id for key, site_id in site_rows}
+    column_rows = session.execute(
+        select(Site.key, Column.key, Column.id)
+        .join(Site, Site.id == Column.site_id)
+        .where(Site.institution_id == institution_id)
+    )
+    return sites, {(s, c): column_id for s, c, column_id in column_rows}
+
+
+def _fill(
+    row: Finding,
+    found: dict[str, Any],
+    *,
+    check_id: int,
+    now: dt.datetime,
+    sites: dict[str, int],
+    columns: dict[tuple[str, str], int],
+) -> None:
+    row.kind, row.subject, row.severity = found["kind"], found["subject"], found["severity"]
+    row.message, row.detail, row.slug = found["message"], found["detail"], found.get("slug")
+    row.site_id = sites.get(found.get("site") or "")
+    row.column_id = columns.get((found.get("site") or "", found.get("column") or ""))
+    row.last_seen_at, row.last_check_id = now, check_id
+
+
+def acknowledge(
+    session: Session, *, institution_key: str, key: str, by: str, note: str, now: dt.datetime
+) -> bool:
+    """Mark an open finding as acknowledged; False when there is no such open finding."""
+    result = session.execute(
+        update(Finding)
+        .where(
+            and_(
+                Finding.institution_id == _institution_id(session, institution_key),
+                Finding.key == key,
+                Finding.resolved_at.is_(None),
+            )
+        )
+        .values(acknowledged_at=now, acknowledged_by=by, ack_note=note)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def findings(session: Session, *, institution_key: str, open_only: bool = True) -> list[FindingRow]:
+    query = (
+        select(Finding, Site.key)
+        .outerjoin(Site, Site.id == Finding.site_id)
+        .where(Finding.institution_id == _institution_id(session, institution_key))
+        .order_by(Finding.first_seen_at, Finding.key)
+    )
+    if open_only:
+        query = query.where(Finding.resolved_at.is_(None))
+    return [
+        FindingRow(
+            key=f.key,
+            kind=f.kind,
+            subject=f.subject,
+            severity=f.severity,
+            message=f.message,
+            site=site,
+            slug=f.slug,
+            detail=f.detail,
+            first_seen_at=f.first_seen_at,
+            last_seen_at=f.last_seen_at,
+            resolved_at=f.resolved_at,
+            acknowledged_at=f.acknowledged_at,
+            acknowledged_by=f.acknowledged_by,
+            ack_note=f.ack_note,
+        )
+        for f, site in session.execute(query)
+    ]
