@@ -151,8 +151,11 @@ def _column(
     )
 
 
-def run_check(session: store.Session, config: Config, *, at: dt.date, today: dt.date) -> CheckResult:
-    """Judge the institution as of `at`; store the check and its findings when `at` is today."""
+def run_check(
+    session: store.Session, config: Config, *, at: dt.date, today: dt.date, persist: bool = True
+) -> CheckResult:
+    """Judge the institution as of `at`; store the check and its findings when `at` is today
+    (and `persist`: reports re-judge the latest check without storing a new one)."""
     if at > today:
         raise ValueError(f"cannot check a future date ({at} is after {today})")
     labelled = classify_new(session, config)
@@ -167,7 +170,7 @@ def run_check(session: store.Session, config: Config, *, at: dt.date, today: dt.
     states = {k: "ongoing" if k in before else "new" for k in raised}
     resolved = sorted(before - raised)
     check_id = None
-    if at == today:
+    if at == today and persist:
         check_id = q.start_check(session, institution_key=key, at=at, now=now)
         q.save_findings(
             session,
@@ -207,4 +210,61 @@ def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[s
         "columns": by_status,
         "checklist": items,
         "findings": {"new": new, "ongoing": len(states) - new, "resolved": len(resolved)},
+    }
+
+
+def check_document(result: CheckResult) -> dict[str, Any]:
+    """The JSON of `xxgk check --format json` (DESIGN.md's contract, plus sites and resolved)."""
+    judgement, snapshot = result.judgement, result.snapshot
+    return {
+        "at": snapshot.at.isoformat(),
+        "columns": [_column_entry(column, judgement.columns[column.key]) for column in snapshot.columns()],
+        "sites": [
+            {"campus": s.campus, "site": s.site, **_verdict(judgement.sites[s.site])} for s in snapshot.sites
+        ],
+        "checklist": [_item_entry(judgement.checklist[item.slug]) for item in snapshot.checklist.items],
+        "findings": [{**_finding(f), "state": result.states.get(f.key, "new")} for f in judgement.findings],
+        "resolved": result.resolved,
+    }
+
+
+def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> dict[str, Any]:
+    return {
+        "campus": column.campus,
+        "site": column.site,
+        "column": column.column,
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "newest": column.newest.isoformat() if column.newest else None,
+        "items": column.items,
+        "age_days": verdict.age_days,
+    }
+
+
+def _verdict(verdict: rules.SiteVerdict) -> dict[str, Any]:
+    return {"status": verdict.status, "reasons": list(verdict.reasons)}
+
+
+def _item_entry(status: rules.ItemStatus) -> dict[str, Any]:
+    return {
+        "slug": status.slug,
+        "number": status.number,
+        "status": status.status,
+        "reason": status.reason,
+        "due": status.due.isoformat() if status.due else None,
+        "evidence": list(status.evidence),
+    }
+
+
+def _finding(finding: rules.Finding) -> dict[str, Any]:
+    return {
+        "key": finding.key,
+        "kind": finding.kind,
+        "subject": finding.subject,
+        "severity": finding.severity,
+        "message": finding.message,
+        "site": finding.site,
+        "column": finding.column,
+        "slug": finding.slug,
+        "detail": finding.detail,
     }

@@ -227,6 +227,8 @@ class CrawlSettings(_Frozen):
 
 class MailSettings(_Frozen):
     office: tuple[Email, ...] = Field(min_length=1)
+    sender: Email | None = None  # the From address (default: institution.contact)
+    dashboard_url: HttpUrl | None = None  # reports link into the dashboard when set
 
 
 class ScheduleSettings(_Frozen):

@@ -14,7 +14,6 @@ from monitor import checks, rules, store
 from monitor.cli.main import State, fail_cleanly, main, parse_date, pass_state
 from monitor.config import Config
 from monitor.errors import ConfigError
-from monitor.rules.snapshot import ColumnSnapshot
 
 
 @main.command("check")
@@ -33,68 +32,11 @@ def check_command(state: State, at: dt.date | None, fmt: str) -> None:
         raise click.BadParameter(f"{at} is in the future (today is {today})", param_hint="--at")
     with state.session() as session:
         result = checks.run_check(session, config, at=at, today=today)
-    doc = check_document(result)
+    doc = checks.check_document(result)
     if fmt == "json":
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         _print_check(doc, stored=result.check_id is not None)
-
-
-def check_document(result: checks.CheckResult) -> dict[str, Any]:
-    """The JSON of `xxgk check --format json` (DESIGN.md's contract, plus sites and resolved)."""
-    judgement, snapshot = result.judgement, result.snapshot
-    return {
-        "at": snapshot.at.isoformat(),
-        "columns": [_column_entry(column, judgement.columns[column.key]) for column in snapshot.columns()],
-        "sites": [
-            {"campus": s.campus, "site": s.site, **_verdict(judgement.sites[s.site])} for s in snapshot.sites
-        ],
-        "checklist": [_item_entry(judgement.checklist[item.slug]) for item in snapshot.checklist.items],
-        "findings": [{**_finding(f), "state": result.states.get(f.key, "new")} for f in judgement.findings],
-        "resolved": result.resolved,
-    }
-
-
-def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> dict[str, Any]:
-    return {
-        "campus": column.campus,
-        "site": column.site,
-        "column": column.column,
-        "status": verdict.status,
-        "reason": verdict.reason,
-        "newest": column.newest.isoformat() if column.newest else None,
-        "items": column.items,
-        "age_days": verdict.age_days,
-    }
-
-
-def _verdict(verdict: rules.SiteVerdict) -> dict[str, Any]:
-    return {"status": verdict.status, "reasons": list(verdict.reasons)}
-
-
-def _item_entry(status: rules.ItemStatus) -> dict[str, Any]:
-    return {
-        "slug": status.slug,
-        "number": status.number,
-        "status": status.status,
-        "reason": status.reason,
-        "due": status.due.isoformat() if status.due else None,
-        "evidence": list(status.evidence),
-    }
-
-
-def _finding(finding: rules.Finding) -> dict[str, Any]:
-    return {
-        "key": finding.key,
-        "kind": finding.kind,
-        "subject": finding.subject,
-        "severity": finding.severity,
-        "message": finding.message,
-        "site": finding.site,
-        "column": finding.column,
-        "slug": finding.slug,
-        "detail": finding.detail,
-    }
 
 
 def _print_check(doc: dict[str, Any], *, stored: bool) -> None:

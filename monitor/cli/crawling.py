@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ import click
 
 from monitor import crawl, stats, store
 from monitor.cli.main import DEFAULT_DB, State, fail_cleanly, main, parse_date, pass_state
+from monitor.config import Config
 from monitor.errors import MonitorError
 
 
@@ -39,6 +41,29 @@ def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date |
         config.site(site)  # unknown ids fail here, with one line
     with state.session(migrate=True) as session:
         store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+    holder = _lock(state)
+    try:
+        _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout)
+    finally:
+        with state.session() as session:
+            store.locks.release(session, name="crawl", holder=holder)
+
+
+def _lock(state: State) -> str:
+    """Take the crawl lock, or fail with who holds it (the nightly run, another manual crawl)."""
+    me = store.locks.me()
+    with state.session() as session:
+        busy = store.locks.acquire(
+            session, name="crawl", ttl=dt.timedelta(hours=12), now=dt.datetime.now(dt.UTC), holder=me
+        )
+    if busy:
+        raise MonitorError(f"busy: a crawl is running ({busy}); try again when it has finished")
+    return me
+
+
+def _crawl_unlocked(
+    state: State, config: Config, *, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int
+) -> None:
     verbose = logging.getLogger().level < logging.WARNING
     argv = crawl.crawl_command(
         config_path=state.config_path,
@@ -134,6 +159,22 @@ def demo_command(state: State, port: int, workdir: Path) -> None:
         demo_state = State(config_path=config_path, db_url=db_url)
         _crawl(demo_state, sites=(), full=True, today=today, timeout=1800)
         _demo_report(campus, demo_state, today)
+        _demo_mail(demo_state, workdir / "mail")
+
+
+def _demo_mail(state: State, out_dir: Path) -> None:
+    """Check the demo campus and render its lag reports as .eml files."""
+    from monitor import checks
+    from monitor.cli import reporting
+
+    config = state.config
+    with state.session() as session:
+        today = dt.datetime.now(config.institution.tz).date()
+        result = checks.run_check(session, config, at=today, today=today)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    reports = reporting.latest_reports(state, reporting.runtime(state))
+    reporting.write_eml(state, reports, out_dir)
+    click.echo(f"{len(result.judgement.findings)} findings; {len(reports)} reports written to {out_dir}/")
 
 
 def _fresh_sqlite(path: Path) -> str:

@@ -9,9 +9,7 @@ import click
 from monitor.cli.main import main
 
 _NOT_BUILT = {
-    "report": ("report [--send | --out DIR] [--sample]", "lag reports by e-mail, issue #5"),
     "serve": ("serve [--host H --port P]", "the dashboard, issue #6"),
-    "schedule": ("schedule", "the nightly scheduler, issue #5"),
 }
 
 

@@ -5,7 +5,7 @@ The rest of the program uses only what is re-exported here; SQL is built nowhere
 
 from sqlalchemy.orm import Session
 
-from monitor.store import checks, crawls
+from monitor.store import checks, crawls, locks, outbox
 from monitor.store.engine import (
     connect,
     current_revision,
@@ -46,7 +46,9 @@ __all__ = [
     "current_revision",
     "ensure_current",
     "head_revision",
+    "locks",
     "manual_counts",
+    "outbox",
     "safe_url",
     "sessions",
     "set_manual_count",

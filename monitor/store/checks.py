@@ -341,3 +341,50 @@ def findings(session: Session, *, institution_key: str, open_only: bool = True) 
         )
         for f, site in session.execute(query)
     ]
+
+
+def latest_check(session: Session, *, institution_key: str) -> tuple[int, dt.date, dt.datetime] | None:
+    """(id, judged date, when) of the institution's newest stored check."""
+    row = session.execute(
+        select(CheckRun.id, CheckRun.at, CheckRun.created_at)
+        .where(CheckRun.institution_id == _institution_id(session, institution_key))
+        .order_by(CheckRun.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def check_states(
+    session: Session, *, institution_key: str, check_id: int
+) -> tuple[dict[str, str], list[str]]:
+    """Of a stored check: its findings' states (new | ongoing) and the keys it resolved."""
+    institution_id = _institution_id(session, institution_key)
+    raised = session.execute(
+        select(Finding.key, Finding.first_check_id).where(
+            Finding.institution_id == institution_id,
+            Finding.last_check_id == check_id,
+            Finding.resolved_at.is_(None),
+        )
+    )
+    states = {key: "new" if first == check_id else "ongoing" for key, first in raised}
+    created = session.scalar(select(CheckRun.created_at).where(CheckRun.id == check_id))
+    resolved = session.scalars(
+        select(Finding.key).where(Finding.institution_id == institution_id, Finding.resolved_at == created)
+    )
+    return states, sorted(resolved)
+
+
+def recent_summaries(session: Session, *, institution_key: str, days: int) -> list[dict[str, Any]]:
+    """The summaries of the latest stored check of each of the last `days` judged dates, oldest first."""
+    rows = session.execute(
+        select(CheckRun.at, CheckRun.summary)
+        .where(CheckRun.institution_id == _institution_id(session, institution_key))
+        .order_by(CheckRun.at.desc(), CheckRun.id.desc())
+    )
+    found: dict[dt.date, dict[str, Any]] = {}
+    for at, summary in rows:
+        if at not in found:
+            found[at] = {"at": at.isoformat(), **summary}
+        if len(found) == days:
+            break
+    return [found[at] for at in sorted(found)]

@@ -322,3 +322,14 @@ class ManualCount(Base):
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[dt.datetime]
+
+
+class Lock(Base):
+    """A named lock, so that a manual crawl and the nightly run never overlap."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(Text)  # "host:pid" of the process that holds it
+    acquired_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]

@@ -1,0 +1,222 @@
+"""The nightly and weekly units of work, each a chain of steps where a failing step is logged,
+reported, and does not stop the next night.
+
+nightly: crawl (a subprocess, under the "crawl" lock) → check (stored) → lag reports queued in
+the outbox → delivery over SMTP (or .eml files). weekly: the office's roll-up of the week.
+
+The scheduler stores only a reference to these functions; what they need at run time (paths,
+the database URL, the SMTP URL with its password) is handed to :func:`configure` by the CLI in
+the running process and never written to the job store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor import checks, crawl, stats, store
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+from monitor.reports import Report, ReportInput, digests, mail, office_summary, weekly_rollup
+from monitor.store import locks
+
+log = logging.getLogger(__name__)
+CRAWL_LOCK = "crawl"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the jobs need, handed over by the CLI: never persisted with the jobs."""
+
+    config_path: Path
+    db_url: str
+    smtp_url: str | None = None
+    sender: str | None = None
+    outbox_dir: Path | None = None  # without SMTP, messages are written here as .eml files
+    dashboard_url: str | None = None
+    crawl_timeout: float = crawl.DEFAULT_TIMEOUT
+    lock_wait: float = 3600.0  # how long the nightly run waits for a manual crawl to finish
+
+
+@dataclass
+class StepLog:
+    """What happened in one run of a job: a line per step, and the failures."""
+
+    steps: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def run(self, name: str, step: Callable[[], str]) -> bool:
+        try:
+            self.steps.append(f"{name}: {step()}")
+        except Exception as exc:  # a failing step is a line in the log, never a crashed night
+            log.exception("%s failed", name)
+            self.failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            return False
+        return True
+
+
+_runtime: Runtime | None = None
+
+
+def configure(runtime: Runtime) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def _rt() -> Runtime:
+    if _runtime is None:
+        raise MonitorError("the jobs were not configured (run them through `xxgk schedule`)")
+    return _runtime
+
+
+def nightly() -> StepLog:
+    """The nightly pipeline: crawl → check → reports → delivery."""
+    rt, done = _rt(), StepLog()
+    config = load_config(rt.config_path)
+    done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
+    result: list[checks.CheckResult] = []
+    if done.run("check", lambda: _check(rt, config, result)):
+        done.run("reports", lambda: queue(rt, config, build_reports(rt, config, result[0])))
+    done.run("delivery", lambda: deliver(rt))
+    log.info("nightly: %s", "; ".join(done.steps + done.failures))
+    return done
+
+
+def weekly() -> StepLog:
+    """The weekly roll-up to the office: the trend of the last seven checks."""
+    rt, done = _rt(), StepLog()
+    config = load_config(rt.config_path)
+    done.run("weekly", lambda: queue(rt, config, [weekly_report(rt, config)]))
+    done.run("delivery", lambda: deliver(rt))
+    log.info("weekly: %s", "; ".join(done.steps + done.failures))
+    return done
+
+
+def crawl_locked(rt: Runtime, config: Config, *, wait: float = 0.0, sites: tuple[str, ...] = (),
+                 full: bool = False) -> str:  # fmt: skip
+    """Run a crawl under the "crawl" lock; wait up to `wait` seconds for another to finish."""
+    engine = store.connect(rt.db_url)
+    deadline = time.monotonic() + wait
+    try:
+        while (holder := _try_lock(engine, rt)) is not None:
+            if time.monotonic() >= deadline:
+                raise MonitorError(f"busy: a crawl is running ({holder}); try again later")
+            time.sleep(min(30.0, max(0.0, deadline - time.monotonic())))
+        try:
+            argv = crawl.crawl_command(config_path=rt.config_path, db_url=rt.db_url, sites=sites, full=full)
+            code = crawl.run_crawl(argv, timeout=rt.crawl_timeout)
+        finally:
+            with store.sessions(engine)() as session:
+                locks.release(session, name=CRAWL_LOCK)
+    finally:
+        engine.dispose()
+    if code != 0:
+        raise MonitorError(f"the crawler exited with {code}")
+    return "ok"
+
+
+def _try_lock(engine: Any, rt: Runtime) -> str | None:
+    ttl = dt.timedelta(seconds=rt.crawl_timeout + 600)
+    with store.sessions(engine)() as session:
+        return locks.acquire(session, name=CRAWL_LOCK, ttl=ttl, now=dt.datetime.now(dt.UTC))
+
+
+def _check(rt: Runtime, config: Config, out: list[checks.CheckResult]) -> str:
+    today = dt.datetime.now(config.institution.tz).date()
+    engine = store.connect(rt.db_url)
+    try:
+        with store.sessions(engine).begin() as session:
+            out.append(checks.run_check(session, config, at=today, today=today))
+    finally:
+        engine.dispose()
+    return f"{len(out[0].judgement.findings)} findings"
+
+
+def report_input(
+    rt: Runtime, config: Config, result: checks.CheckResult, session: store.Session
+) -> ReportInput:
+    """Everything the reports show: the check, the period's counts, the latest crawl."""
+    key = config.institution.id
+    start, _ = stats.statistics_year_of(config.institution.year_start, day=result.snapshot.at)
+    end = result.snapshot.at
+    counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
+    last = store.count_items_by_site(
+        session, institution_key=key, start=checks.year_before(start), end=checks.year_before(end)
+    )
+    manual = store.manual_counts(session, institution_key=key, start=start, end=end)
+    tables = stats.build_tables(config, start=start, end=end, counts=counts, manual=manual, last_year=last)
+    run = store.crawls.latest_run(session, institution_key=key)
+    fetches = store.crawls.run_fetches(session, run_id=run[0]) if run else []
+    return ReportInput(
+        config=config,
+        check=checks.check_document(result),
+        stats=json.loads(stats.to_json(tables)),
+        crawl=tuple(vars(row) for row in fetches),
+        dashboard_url=rt.dashboard_url,
+    )
+
+
+def build_reports(rt: Runtime, config: Config, result: checks.CheckResult) -> list[Report]:
+    engine = store.connect(rt.db_url)
+    try:
+        with store.sessions(engine)() as session:
+            data = report_input(rt, config, result, session)
+    finally:
+        engine.dispose()
+    return [*digests(data), office_summary(data)]
+
+
+def weekly_report(rt: Runtime, config: Config) -> Report:
+    engine = store.connect(rt.db_url)
+    try:
+        with store.sessions(engine)() as session:
+            week = store.checks.recent_summaries(session, institution_key=config.institution.id, days=7)
+            today = dt.datetime.now(config.institution.tz).date()
+            result = checks.run_check(session, config, at=today, today=today, persist=False)
+            data = report_input(rt, config, result, session)
+    finally:
+        engine.dispose()
+    return weekly_rollup(ReportInput(**{**vars(data), "week": tuple(week)}))
+
+
+def queue(rt: Runtime, config: Config, reports: list[Report]) -> str:
+    sender = rt.sender or config.institution.contact
+    engine = store.connect(rt.db_url)
+    try:
+        with store.sessions(engine).begin() as session:
+            new = mail.queue_reports(session, reports, sender=sender, now=dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+    return f"{new} of {len(reports)} messages queued"
+
+
+def deliver(rt: Runtime) -> str:
+    """Send what the outbox holds (over SMTP, or as .eml files when no SMTP URL is set)."""
+    engine = store.connect(rt.db_url)
+    try:
+        sender: Any = mail.SmtpMailer.from_url(rt.smtp_url) if rt.smtp_url else EmlWriter(_eml_dir(rt))
+        result = mail.deliver(store.sessions(engine), sender, now=dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+    return f"{result.sent} sent, {result.failed} failed, {result.pending} pending"
+
+
+class EmlWriter:
+    """A mailer that writes each message as an .eml file instead of sending it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: Any) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        mail.write_eml(message, self.directory)
+
+
+def _eml_dir(rt: Runtime) -> Path:
+    return rt.outbox_dir or Path("var") / "outbox"
