@@ -177,24 +177,10 @@ def run_check(
             institution_key=key,
             check_id=check_id,
             now=now,
-            findings=[_row(f) for f in judgement.findings],
+            findings=[f.as_dict() for f in judgement.findings],
         )
         q.finish_check(session, check_id=check_id, summary=summary(judgement, states, resolved))
     return CheckResult(snapshot, judgement, states, resolved, check_id)
-
-
-def _row(finding: rules.Finding) -> dict[str, Any]:
-    return {
-        "key": finding.key,
-        "kind": finding.kind,
-        "subject": finding.subject,
-        "severity": finding.severity,
-        "message": finding.message,
-        "site": finding.site,
-        "column": finding.column,
-        "slug": finding.slug,
-        "detail": finding.detail,
-    }
 
 
 def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[str]) -> dict[str, Any]:
@@ -223,7 +209,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
             {"campus": s.campus, "site": s.site, **_verdict(judgement.sites[s.site])} for s in snapshot.sites
         ],
         "checklist": [_item_entry(judgement.checklist[item.slug]) for item in snapshot.checklist.items],
-        "findings": [{**_finding(f), "state": result.states.get(f.key, "new")} for f in judgement.findings],
+        "findings": [{**f.as_dict(), "state": result.states.get(f.key, "new")} for f in judgement.findings],
         "resolved": result.resolved,
     }
 
@@ -253,18 +239,4 @@ def _item_entry(status: rules.ItemStatus) -> dict[str, Any]:
         "reason": status.reason,
         "due": status.due.isoformat() if status.due else None,
         "evidence": list(status.evidence),
-    }
-
-
-def _finding(finding: rules.Finding) -> dict[str, Any]:
-    return {
-        "key": finding.key,
-        "kind": finding.kind,
-        "subject": finding.subject,
-        "severity": finding.severity,
-        "message": finding.message,
-        "site": finding.site,
-        "column": finding.column,
-        "slug": finding.slug,
-        "detail": finding.detail,
     }
