@@ -170,13 +170,6 @@ def test_unreachable_database_is_one_line_and_exit_1() -> None:
     assert err.count("\n") == 1
 
 
-@pytest.mark.parametrize("command", ["serve"])
-def test_unbuilt_commands_say_so_and_exit_2(tmp_path: Path, command: str) -> None:
-    code, _, err = xxgk(command, db=f"sqlite:///{tmp_path}/x.db")
-    assert code == 2
-    assert f"xxgk {command}: not built yet" in err
-
-
 def test_console_script_runs(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", HIT, "--db", f"sqlite:///{tmp_path}/x.db", "init"],

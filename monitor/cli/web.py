@@ -1,0 +1,105 @@
+"""`xxgk user add|list|remove` and `xxgk serve`: the dashboard's users and its server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import sys
+
+import click
+
+from monitor import store
+from monitor.cli.main import State, fail_cleanly, main, pass_state
+from monitor.errors import ConfigError
+from monitor.store import users
+
+SECRET_ENV = "XXGK_SECRET_KEY"  # noqa: S105 - the name of a variable, not a secret
+MIN_PASSWORD = 8
+
+
+@main.group("user")
+def user_group() -> None:
+    """Dashboard users: admin, office, department (sees only its --site's), viewer."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(store.ROLES), required=True, help="What the user may see and do.")
+@click.option("--site", "sites", multiple=True, help="A site id a department user may see (repeatable).")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from stdin.")
+@pass_state
+@fail_cleanly
+def user_add(state: State, name: str, role: str, sites: tuple[str, ...], password_stdin: bool) -> None:
+    """Add a user; the password is read from stdin (first line) and stored hashed (argon2)."""
+    from monitor.web.security import hash_password
+
+    if not name.strip() or len(name) > 64:
+        raise click.BadParameter("expected a name of 1 to 64 characters", param_hint="NAME")
+    if role == "department" and not sites:
+        raise click.UsageError("a department user needs at least one --site")
+    if role != "department" and sites:
+        raise click.UsageError(f"--site is only for department users (role {role} sees every site)")
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
+    if len(password) < MIN_PASSWORD:
+        raise click.UsageError(f"expected a password of at least {MIN_PASSWORD} characters on stdin")
+    config = state.config
+    with state.session() as session:
+        users.add_user(
+            session,
+            institution_key=config.institution.id,
+            name=name,
+            role=role,
+            password_hash=hash_password(password),
+            sites=sites,
+            now=dt.datetime.now(dt.UTC),
+        )
+    click.echo(f"added user {name} ({role}{': ' + ', '.join(sites) if sites else ''})")
+
+
+@user_group.command("list")
+@pass_state
+@fail_cleanly
+def user_list(state: State) -> None:
+    """Every user with role and sites."""
+    with state.session() as session:
+        rows = users.list_users(session)
+    for row in rows:
+        flags = " (disabled)" if row.disabled else ""
+        click.echo(f"{row.name}\t{row.role}\t{','.join(row.sites) or '-'}{flags}")
+
+
+@user_group.command("remove")
+@click.argument("name")
+@pass_state
+@fail_cleanly
+def user_remove(state: State, name: str) -> None:
+    """Remove a user (and its site grants)."""
+    with state.session() as session:
+        removed = users.remove_user(session, name=name)
+    if not removed:
+        raise click.BadParameter(f"no user named {name!r}", param_hint="NAME")
+    click.echo(f"removed user {name}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--https", is_flag=True, help="Served behind TLS: mark the session cookie Secure.")
+@pass_state
+@fail_cleanly
+def serve(state: State, host: str, port: int, https: bool) -> None:
+    """Serve the dashboard (uvicorn). The session key comes from XXGK_SECRET_KEY."""
+    import uvicorn
+
+    from monitor.web import create_app
+
+    secret = os.environ.get(SECRET_ENV, "")
+    if secret and len(secret) < 16:
+        raise ConfigError(f"{SECRET_ENV} is too short: expected at least 16 characters")
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        click.echo(f"warning: {SECRET_ENV} is not set; sessions end when the server stops", err=True)
+    app = create_app(config=state.config, db_url=state.db_url, secret=secret, https=https)
+    click.echo(f"dashboard on http://{host}:{port}/", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

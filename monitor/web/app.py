@@ -1,0 +1,113 @@
+"""The dashboard's application factory: routes, templates, static assets, headers and error pages.
+
+``create_app(config=..., db_url=..., secret=...)`` gives a FastAPI app; ``xxgk serve`` runs it
+under uvicorn. Pages are server-rendered (Jinja2, autoescaped: every crawled string is
+untrusted) and work without JavaScript; each has a JSON twin under ``/api/``, described by the
+OpenAPI document at ``/api/openapi.json`` and rendered as a page at ``/api/docs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from monitor import __version__, store
+from monitor.config import Config
+from monitor.reports import labels
+from monitor.web import auth, views
+from monitor.web.deps import Current, LoginRequired, WebState
+from monitor.web.security import HEADERS, Signer
+
+HERE = Path(__file__).parent
+ROLES = {"admin": "管理员", "office": "学校办公室", "department": "部门", "viewer": "只读"}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """The CSP (no inline scripts) and the other security headers, on every response."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.update(HEADERS)
+        if not request.url.path.startswith("/static/"):  # pages hold one user's data
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def templates() -> Jinja2Templates:
+    found = Jinja2Templates(directory=HERE / "templates")
+    found.env.autoescape = True
+    found.env.globals.update(L=labels, version=__version__, roles=ROLES)
+    found.env.filters["link"] = safe_href
+    return found
+
+
+def safe_href(url: object) -> str | None:
+    """A crawled URL fit for href: only http(s), never ``javascript:`` or ``data:``."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def create_app(*, config: Config, db_url: str, secret: str, https: bool = False) -> FastAPI:
+    """The dashboard on `db_url` (a database at head), signing sessions with `secret`."""
+    engine = store.connect(db_url)
+    store.ensure_current(engine)
+    app = FastAPI(
+        title="信息公开监测 API",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.web = WebState(
+        config=config,
+        sessions=store.sessions(engine),
+        signer=Signer(secret),
+        templates=templates(),
+        https=https,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(auth.router)
+    app.include_router(views.router)
+    app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(HTTPException, http_error)
+    return app
+
+
+def api_docs(request: Request, _: Current) -> HTMLResponse:
+    """The OpenAPI document as a plain page (Swagger UI would need a CDN and inline scripts)."""
+    schema: dict[str, Any] = request.app.openapi()
+    routes = [
+        {"path": path, "method": method.upper(), "summary": op.get("summary", "")}
+        for path, methods in schema.get("paths", {}).items()
+        for method, op in methods.items()
+    ]
+    return views.render(request, "api_docs.html", {"routes": routes, "openapi": "/api/openapi.json"})
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def login_required(request: Request, _: Exception) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": "需要登录"}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "服务器错误"
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status)
+    return views.render(request, "error.html", {"status": status, "detail": detail}, status=status)

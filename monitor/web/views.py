@@ -1,0 +1,202 @@
+"""The dashboard's pages and their JSON twins: view → store → context → template, or the context as JSON.
+
+Each context builder is a dependency; the HTML route renders it and ``/api/…`` returns it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor import checks, stats, store
+from monitor.store import web as web_store
+from monitor.web import detail, pages
+from monitor.web.charts import last_months
+from monitor.web.deps import Current, Db, Form, Latest, State, WebState, filters, visible_site
+
+router = APIRouter()
+Context = dict[str, Any]
+
+
+def render(
+    request: Request, template: str, context: Context, *, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The page: the template gets the context as ``ctx``, the viewer, the institution and `extra`."""
+    web: WebState = request.app.state.web
+    values = {
+        "ctx": context,
+        "viewer": getattr(request.state, "viewer", None),
+        "institution": web.config.institution,
+        **extra,
+    }
+    return web.templates.TemplateResponse(request, template, values, status_code=status)
+
+
+# ----------------------------------------------------------------------------- overview
+
+
+def overview_context(request: Request, web: State, who: Current, latest: Latest) -> Context:
+    return pages.overview(latest, web.config, who, filters(request, ("campus", "status", "owner")))
+
+
+Overview = Annotated[Context, Depends(overview_context)]
+
+
+@router.get("/", include_in_schema=False)
+def overview_page(request: Request, context: Overview) -> HTMLResponse:
+    return render(request, "overview.html", context)
+
+
+@router.get("/api/overview", summary="总览：每个网站与栏目的更新状态（?campus=&status=&owner=）")
+def overview_api(context: Overview) -> Context:
+    return context
+
+
+# ----------------------------------------------------------------------------- checklist
+
+
+def checklist_context(web: State, who: Current, latest: Latest) -> Context:
+    return pages.checklist(latest, web.config, who)
+
+
+Checklist = Annotated[Context, Depends(checklist_context)]
+
+
+@router.get("/checklist", include_in_schema=False)
+def checklist_page(request: Request, context: Checklist) -> HTMLResponse:
+    return render(request, "checklist.html", context)
+
+
+@router.get("/api/checklist", summary="信息公开事项清单：10 类 50 项的状态与证据")
+def checklist_api(context: Checklist) -> Context:
+    return context
+
+
+# ----------------------------------------------------------------------------- site
+
+
+def site_context(site_id: str, web: State, session: Db, who: Current, latest: Latest) -> Context:
+    visible_site(site_id, web, who)
+    key, today = web.config.institution.id, web.today()
+    year, month = last_months(today)[0]
+    items = web_store.recent_items(session, institution_key=key, site_key=site_id)
+    months = web_store.monthly_counts(
+        session, institution_key=key, site_key=site_id, start=dt.date(year, month, 1), end=today
+    )
+    return detail.site(latest, web.config, site_id=site_id, items=items, months=months, today=today)
+
+
+Site = Annotated[Context, Depends(site_context)]
+
+
+@router.get("/sites/{site_id}", include_in_schema=False)
+def site_page(request: Request, context: Site) -> HTMLResponse:
+    return render(request, "site.html", context, chart=detail.month_chart(context))
+
+
+@router.get("/api/sites/{site_id}", summary="网站详情：栏目状态、最新信息、近12个月发布数量")
+def site_api(context: Site) -> Context:
+    return context
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def findings_context(request: Request, web: State, session: Db, who: Current, latest: Latest) -> Context:
+    chosen = filters(request, ("kind", "severity", "site", "state"))
+    if chosen["site"]:
+        visible_site(chosen["site"], web, who)
+    open_only = request.query_params.get("resolved") != "1"
+    rows = store.checks.findings(session, institution_key=web.config.institution.id, open_only=open_only)
+    return pages.findings(latest, rows, who, chosen)
+
+
+Findings = Annotated[Context, Depends(findings_context)]
+
+
+@router.get("/findings", include_in_schema=False)
+def findings_page(request: Request, context: Findings) -> HTMLResponse:
+    return render(request, "findings.html", context)
+
+
+@router.get("/api/findings", summary="问题清单（?kind=&severity=&site=&state=&resolved=1）")
+def findings_api(context: Findings) -> Context:
+    return context
+
+
+@router.post("/findings/ack", include_in_schema=False)
+def acknowledge(web: State, session: Db, who: Current, fields: Form) -> RedirectResponse:
+    """Acknowledge an open finding the viewer may see, with a note; who and when are kept."""
+    key, note = fields.get("key", ""), fields.get("note", "").strip()[:500]
+    if not who.can_ack:
+        raise HTTPException(403, "当前角色不能确认问题")
+    institution = web.config.institution.id
+    rows = store.checks.findings(session, institution_key=institution)
+    if not any(row.key == key and who.sees(row.site) for row in rows):
+        raise HTTPException(404, "没有这个待处理的问题")
+    now = dt.datetime.now(dt.UTC)
+    store.checks.acknowledge(session, institution_key=institution, key=key, by=who.name, note=note, now=now)
+    return RedirectResponse("/findings", status_code=303)
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+def _day(request: Request, name: str) -> dt.date | None:
+    value = request.query_params.get(name)
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise HTTPException(400, f"{name} 应为 YYYY-MM-DD 格式的日期") from None
+
+
+def stats_tables(request: Request, web: State, session: Db, who: Current) -> stats.StatsTables:
+    start, end = _day(request, "from"), _day(request, "to")
+    if start is None or end is None:
+        start, end = stats.statistics_year(web.config.institution.year_start, today=web.today())
+    if start > end:
+        raise HTTPException(400, "起始日期晚于结束日期")
+    key = web.config.institution.id
+    counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
+    manual = store.manual_counts(session, institution_key=key, start=start, end=end)
+    before = (checks.year_before(start), checks.year_before(end))
+    last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
+    by_type = store.checks.report_type_counts(session, institution_key=key, start=start, end=end)
+    tables = stats.build_tables(
+        web.config, start=start, end=end, counts=counts, manual=manual, last_year=last_year, by_type=by_type
+    )
+    return detail.visible_tables(tables, who)
+
+
+Tables = Annotated[stats.StatsTables, Depends(stats_tables)]
+
+
+@router.get("/stats", include_in_schema=False)
+def stats_page(request: Request, tables: Tables) -> HTMLResponse:
+    return render(request, "stats.html", detail.statistics(tables))
+
+
+@router.get("/api/stats", summary="年度报告统计表（?from=YYYY-MM-DD&to=YYYY-MM-DD）")
+def stats_api(tables: Tables) -> Context:
+    return detail.statistics(tables)
+
+
+@router.get("/stats.csv", summary="统计表导出为 CSV")
+def stats_csv(tables: Tables) -> Response:
+    return _download(stats.to_csv(tables).encode("utf-8-sig"), tables, "csv", "text/csv; charset=utf-8")
+
+
+@router.get("/stats.xlsx", summary="统计表导出为 XLSX")
+def stats_xlsx(tables: Tables) -> Response:
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(stats.to_xlsx(tables), tables, "xlsx", kind)
+
+
+def _download(data: bytes, tables: stats.StatsTables, ext: str, media_type: str) -> Response:
+    name = f"xxgk-stats-{tables.start.isoformat()}-{tables.end.isoformat()}.{ext}"
+    return Response(
+        data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
