@@ -41,9 +41,10 @@ def end_of_day(day: dt.date, config: Config) -> dt.datetime:
 
 def classify_new(session: store.Session, config: Config) -> int:
     """Label every item the current classifier has not seen; the number labelled."""
-    classifier = Classifier(config.checklist)
+    classifier: Classifier | None = None  # built on demand: with OpenCC it takes half a second
     done = 0
     for batch in q.unlabelled(session, version=Classifier.VERSION):
+        classifier = classifier or Classifier(config.checklist)
         labels = [_label(classifier, title, _host(url), item_id) for item_id, title, url in batch]
         q.store_labels(session, version=Classifier.VERSION, labels=labels)
         done += len(batch)
