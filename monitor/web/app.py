@@ -22,7 +22,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from monitor import __version__, store
 from monitor.config import Config
 from monitor.reports import labels
-from monitor.web import auth, views
+from monitor.web import auth, runs, views
 from monitor.web.deps import Current, LoginRequired, WebState
 from monitor.web.security import HEADERS, Signer
 
@@ -77,6 +77,7 @@ def create_app(*, config: Config, db_url: str, secret: str, https: bool = False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(views.router)
+    app.include_router(runs.router)
     app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)

@@ -9,7 +9,7 @@ from typing import Any
 from monitor import stats
 from monitor.config import Config
 from monitor.store.web import RecentItem
-from monitor.web.charts import bar_chart, last_months
+from monitor.web.charts import bar_chart, heatmap, last_months
 from monitor.web.context import NO_CHECK, Judged, Viewer, iso
 from monitor.web.pages import column_row
 
@@ -63,6 +63,19 @@ def _item(item: RecentItem) -> dict[str, Any]:
 def month_chart(context: dict[str, Any]) -> Any:
     bars = [(row["month"][2:], row["count"]) for row in context["months"]]
     return bar_chart(bars, title=f"{context['name']} 近12个月发布数量")
+
+
+def calendar(days: dict[dt.date, int], *, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Items per day over [start, end] (days with items only), for the calendar heatmap."""
+    shown = [{"date": day.isoformat(), "count": n} for day, n in sorted(days.items())]
+    return {"from": start.isoformat(), "to": end.isoformat(), "total": sum(days.values()), "days": shown}
+
+
+def calendar_chart(context: dict[str, Any]) -> Any:
+    found = context["calendar"]
+    days = {dt.date.fromisoformat(row["date"]): row["count"] for row in found["days"]}
+    title = f"{context['name']} 近一年每日发布数量（{found['from']} 至 {found['to']}）"
+    return heatmap(days, end=dt.date.fromisoformat(found["to"]), title=title)
 
 
 def visible_tables(tables: stats.StatsTables, viewer: Viewer) -> stats.StatsTables:

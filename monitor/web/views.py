@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from monitor import checks, stats, store
 from monitor.store import web as web_store
 from monitor.web import detail, pages
-from monitor.web.charts import last_months
+from monitor.web.charts import last_months, year_start
 from monitor.web.deps import Current, Db, Form, Latest, State, WebState, filters, visible_site
 
 router = APIRouter()
@@ -86,7 +86,10 @@ def site_context(site_id: str, web: State, session: Db, who: Current, latest: La
     months = web_store.monthly_counts(
         session, institution_key=key, site_key=site_id, start=dt.date(year, month, 1), end=today
     )
-    return detail.site(latest, web.config, site_id=site_id, items=items, months=months, today=today)
+    start = year_start(today)
+    days = web_store.daily_counts(session, institution_key=key, site_key=site_id, start=start, end=today)
+    context = detail.site(latest, web.config, site_id=site_id, items=items, months=months, today=today)
+    return {**context, "calendar": detail.calendar(days, start=start, end=today)}
 
 
 Site = Annotated[Context, Depends(site_context)]
@@ -94,10 +97,13 @@ Site = Annotated[Context, Depends(site_context)]
 
 @router.get("/sites/{site_id}", include_in_schema=False)
 def site_page(request: Request, context: Site) -> HTMLResponse:
-    return render(request, "site.html", context, chart=detail.month_chart(context))
+    charts = {"chart": detail.month_chart(context), "heatmap": detail.calendar_chart(context)}
+    return render(request, "site.html", context, **charts)
 
 
-@router.get("/api/sites/{site_id}", summary="网站详情：栏目状态、最新信息、近12个月发布数量")
+@router.get(
+    "/api/sites/{site_id}", summary="网站详情：栏目状态、最新信息、近12个月发布数量、近一年每日发布数量"
+)
 def site_api(context: Site) -> Context:
     return context
 

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from monitor.demo import expected_verdicts
 from tests.web.conftest import TODAY, Dashboard, parse
 
-PAGES = ["/", "/checklist", "/sites/jwc", "/findings", "/stats", "/api/docs"]
-APIS = ["/api/overview", "/api/checklist", "/api/sites/jwc", "/api/findings", "/api/stats"]
+PAGES = ["/", "/checklist", "/sites/jwc", "/findings", "/stats", "/runs", "/api/docs"]
+APIS = ["/api/overview", "/api/checklist", "/api/sites/jwc", "/api/findings", "/api/stats", "/api/runs"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -91,7 +91,7 @@ def test_the_site_page_has_columns_recent_items_and_a_12_month_svg_chart(
     assert sum(m["count"] for m in doc["months"]) > 0
     assert doc["items"]
     html = parse(clients["office"].get("/sites/jwc").text)
-    svg = html.find("svg")
+    svg = html.select_one("svg.chart")
     assert svg is not None
     assert len(svg.find_all("rect")) == 12
     assert html.select("ol.recent li")
