@@ -76,7 +76,8 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
         _site(campus, site, facts=facts, outcomes=outcomes, counts=(counts, last_year, manual))
         for campus, site in config.sites()
     )
-    found = q.evidence(session, institution_key=key, at=at, known_by=known_by)
+    slugs = [item.slug for item in config.checklist.items]
+    found = q.evidence(session, institution_key=key, at=at, known_by=known_by, slugs=slugs)
     return Snapshot(
         at=at,
         institution=key,

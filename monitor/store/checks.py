@@ -162,35 +162,39 @@ def store_labels(
 
 
 def evidence(
-    session: Session, *, institution_key: str, at: dt.date, known_by: dt.datetime, per_slug: int = 50
+    session: Session,
+    *,
+    institution_key: str,
+    at: dt.date,
+    known_by: dt.datetime,
+    slugs: Iterable[str],
+    per_slug: int = 50,
 ) -> list[EvidenceRow]:
-    """Per checklist slug, its newest `per_slug` labelled items dated by `at` (and a few undated)."""
-    rank = func.row_number().over(
-        partition_by=ItemLabel.slug,
-        order_by=(ItemLabel.published_on.is_(None), ItemLabel.published_on.desc()),
-    )
-    ranked = (
-        select(ItemLabel.slug, ItemLabel.item_id, rank.label("rank"))
-        .join(Item, Item.id == ItemLabel.item_id)
-        .join(Site, Site.id == Item.site_id)
-        .where(
-            Site.institution_id == _institution_id(session, institution_key), Item.first_seen_at < known_by
-        )
-        .where(or_(ItemLabel.published_on.is_(None), ItemLabel.published_on <= at))
-        .subquery()
-    )
+    """Per checklist slug, its newest `per_slug` labelled items dated by `at` (then undated ones).
+
+    One small query per slug, each an index range scan on (slug, published_on): ranking every
+    labelled item at once cost seconds on a million items.
+    """
+    institution_id = _institution_id(session, institution_key)
     first_column = (
-        select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == ranked.c.item_id).scalar_subquery()
+        select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == Item.id).scalar_subquery()
     )
-    rows = session.execute(
-        select(ranked.c.slug, Site.key, Column.key, Item.url, Item.title, Item.published_on)
-        .join(Item, Item.id == ranked.c.item_id)
-        .join(Site, Site.id == Item.site_id)
-        .join(Column, Column.id == first_column)
-        .where(ranked.c.rank <= per_slug)
-        .order_by(ranked.c.slug, ranked.c.rank)
-    )
-    return [EvidenceRow(*row) for row in rows]
+    found: list[EvidenceRow] = []
+    for slug in slugs:
+        rows = session.execute(
+            select(ItemLabel.slug, Site.key, Column.key, Item.url, Item.title, Item.published_on)
+            .join(Item, Item.id == ItemLabel.item_id)
+            .join(Site, Site.id == Item.site_id)
+            .join(Column, Column.id == first_column)
+            .where(
+                ItemLabel.slug == slug, Site.institution_id == institution_id, Item.first_seen_at < known_by
+            )
+            .where(or_(ItemLabel.published_on.is_(None), ItemLabel.published_on <= at))
+            .order_by(ItemLabel.published_on.is_(None), ItemLabel.published_on.desc(), Item.id.desc())
+            .limit(per_slug)
+        )
+        found += [EvidenceRow(*row) for row in rows]
+    return found
 
 
 def report_type_counts(
