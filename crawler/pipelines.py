@@ -1,9 +1,14 @@
 """Store what the spider saw, in batches, through `monitor.store`; idempotent, so a re-run doubles nothing.
 
-Items are buffered per column and written with one upsert per column per batch. A column's
-outcome (:class:`ColumnDone`) is written in the same transaction as its last items, so a crawl
-killed at any point leaves either both or neither: the next run sees the column as not walked
-to the end and walks it again (see `monitor.store.crawls`).
+Items and column outcomes (:class:`ColumnDone`) are buffered together and written in one
+transaction when the buffer holds ``batch`` items (``XXGK_BATCH``, default :data:`BATCH`) and at
+the end of the crawl: one upsert per column per batch, then the outcomes. A column's outcome
+thus always lands in the same transaction as its last items (the spider hands it over after
+them), so a crawl killed at any point leaves either both or neither: the next run sees the
+column as not walked to the end and walks it again (see `monitor.store.crawls`).
+
+``items_new`` of an outcome counts the column's items new to the site over all the batches
+that held them; a batch only counts once it is committed.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from monitor.store import crawls
 from monitor.store.repo import NewItem
 
 log = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 2000
 
 
 class StorePipeline:
@@ -32,8 +37,9 @@ class StorePipeline:
     def __init__(self, *, db_url: str, run_id: int, batch: int = BATCH) -> None:
         self.db_url, self.run_id, self.batch = db_url, run_id, batch
         self.buffer: dict[tuple[int, int], list[ListingItem]] = defaultdict(list)
+        self.done: list[ColumnDone] = []  # outcomes waiting for the next write, in arrival order
         self.buffered = 0
-        self.new: dict[int, int] = defaultdict(int)  # column id → items new to the site
+        self.new: dict[int, int] = {}  # column id → committed items new to the site, until its outcome
         self.engine: Any = None
 
     @classmethod
@@ -51,7 +57,7 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         try:
-            self._flush(None)
+            self._flush()
         except MonitorError as exc:
             log.error("cannot store the last items: %s", exc)
         finally:
@@ -74,38 +80,46 @@ class StorePipeline:
             self.buffer[(item.site_id, item.column_id)].append(item)
             self.buffered += 1
             if self.buffered >= self.batch:
-                self._flush(None)
+                self._flush()
         elif isinstance(item, ColumnDone):
-            self._flush(item)
+            self.done.append(item)
 
-    def _flush(self, done: ColumnDone | None) -> None:
-        """Write every buffered item, and `done`'s outcome, in one transaction."""
+    def _flush(self) -> None:
+        """Write every buffered item, then every buffered outcome, in one transaction."""
+        if not self.buffer and not self.done:
+            return
+        new = dict(self.new)
         now = dt.datetime.now(dt.UTC)
         with store.translate_errors(self.db_url), self.sessions.begin() as session:
             for (site_id, column_id), items in self.buffer.items():
-                self.new[column_id] += store.upsert_items(
+                added = store.upsert_items(
                     session, site_id=site_id, column_id=column_id, items=[_new(i) for i in items], seen_at=now
                 )
-            if done is not None:
-                crawls.record_fetch(session, run_id=self.run_id, fetch=self._record(done))
+                new[column_id] = new.get(column_id, 0) + added
+            for done in self.done:
+                fetch = _record(done, items_new=new.pop(done.column_id, 0))
+                crawls.record_fetch(session, run_id=self.run_id, fetch=fetch)
+        self.new = new
         self.buffer.clear()
+        self.done.clear()
         self.buffered = 0
 
-    def _record(self, done: ColumnDone) -> crawls.FetchRecord:
-        return crawls.FetchRecord(
-            column_id=done.column_id,
-            outcome=done.outcome,
-            http_status=done.http_status,
-            pages=done.pages,
-            items_seen=done.items_seen,
-            items_new=self.new.pop(done.column_id, 0),
-            error=done.error,
-            started_at=done.started_at,
-            finished_at=done.finished_at,
-            pages_failed=done.pages_failed,
-            articles=done.articles,
-            validators=done.validators or None,
-        )
+
+def _record(done: ColumnDone, *, items_new: int) -> crawls.FetchRecord:
+    return crawls.FetchRecord(
+        column_id=done.column_id,
+        outcome=done.outcome,
+        http_status=done.http_status,
+        pages=done.pages,
+        items_seen=done.items_seen,
+        items_new=items_new,
+        error=done.error,
+        started_at=done.started_at,
+        finished_at=done.finished_at,
+        pages_failed=done.pages_failed,
+        articles=done.articles,
+        validators=done.validators or None,
+    )
 
 
 def _new(item: ListingItem) -> NewItem:

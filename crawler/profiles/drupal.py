@@ -17,7 +17,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
 from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, list_rows
+from crawler.profiles.generic import Template, first, list_rows, matches, root, strings
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -47,14 +47,15 @@ class Drupal:
     name = "drupal"
 
     def detect(self, response: TextResponse) -> bool:
-        if response.css(FINGERPRINTS):
+        page = root(response)
+        if matches(page, FINGERPRINTS):
             return True
         # Root-relative article links only: other sites link to today.hit articles too.
-        return any(ARTICLE_URL.match(href) for href in response.css("a::attr(href)").getall())
+        return any(ARTICLE_URL.match(href) for href in strings(page, "a::attr(href)"))
 
     def parse_list(self, response: TextResponse, *, column: Column) -> ListPage:
         found, rows = list_rows(response, column=column, templates=TEMPLATES, container=CONTAINER)
         base = get_base_url(response)
-        hrefs = (response.css(css).get("") for css in NEXT)
+        hrefs = (first(root(response), css) for css in NEXT)
         next_url = next((url for href in hrefs if (url := canonical(href, base=base))), None)
         return ListPage(found=found, rows=rows, next_url=next_url)

@@ -18,7 +18,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
 from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, list_rows, text_of
+from crawler.profiles.generic import Template, element_text, first, list_rows, matches, root, select, strings
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -44,12 +44,12 @@ class Vsb:
     name = "vsb"
 
     def detect(self, response: TextResponse) -> bool:
-        return bool(response.css(FINGERPRINTS)) or "_showDynClick" in response.text
+        return matches(root(response), FINGERPRINTS) or "_showDynClick" in response.text
 
     def parse_list(self, response: TextResponse, *, column: Column) -> ListPage:
         found, rows = list_rows(response, column=column, templates=TEMPLATES, container=CONTAINER)
         base = get_base_url(response)
-        hrefs = (response.css(css).get("") for css in NEXT)
+        hrefs = (first(root(response), css) for css in NEXT)
         next_url = next((url for href in hrefs if (url := canonical(href, base=base))), None)
         return ListPage(found=found, rows=rows, next_url=next_url, page_urls=_page_urls(response, base=base))
 
@@ -57,7 +57,8 @@ class Vsb:
 def _page_urls(response: TextResponse, *, base: str) -> tuple[str, ...]:
     """Every list page but the current one: page 1 is ``{alias}.htm``, page k ``{alias}/{total-k+1}.htm``."""
     links = [
-        (text_of(a), canonical(a.attrib.get("href", ""), base=base) or "") for a in response.css(NUMBERED)
+        (element_text(a), canonical(a.get("href", ""), base=base) or "")
+        for a in select(root(response), NUMBERED)
     ]
     files = [(label, found) for label, url in links if (found := PAGE_FILE.match(url))]
     here = PAGE_FILE.match(canonical(base, base=base) or "")
@@ -71,10 +72,11 @@ def _page_urls(response: TextResponse, *, base: str) -> tuple[str, ...]:
 
 def _position(response: TextResponse, files: list[tuple[str, re.Match[str]]]) -> tuple[int, int]:
     """(current page, total pages): from ``span.p_t`` "1/11", else from a numbered link."""
-    for text in response.css(".pb_sys_common span.p_t::text, [id^=fanye]::text").getall():
+    page = root(response)
+    for text in strings(page, ".pb_sys_common span.p_t::text, [id^=fanye]::text"):
         found = POSITION.search(text)
         if found:
             return int(found[1]), int(found[2])
-    current = response.css(".pb_sys_common span.p_no_d::text").get("1").strip()
+    current = first(page, ".pb_sys_common span.p_no_d::text", "1").strip()
     totals = [int(found[2]) + int(label) - 1 for label, found in files if label.isdigit()]
     return int(current) if current.isdigit() else 1, max(totals, default=0)

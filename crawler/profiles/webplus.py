@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 
-from parsel import Selector, SelectorList
+from lxml import etree
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
 from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, list_rows
+from crawler.profiles.generic import Template, first, list_rows, matches, root, select, strings
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -52,33 +52,34 @@ class WebPlus:
     name = "webplus"
 
     def detect(self, response: TextResponse) -> bool:
-        if response.css(FINGERPRINTS):
+        page = root(response)
+        if matches(page, FINGERPRINTS):
             return True
         # Root-relative article links only: other sites link to WebPlus articles too.
-        return any(ARTICLE_LINK.match(href) for href in response.css("a::attr(href)").getall())
+        return any(ARTICLE_LINK.match(href) for href in strings(page, "a::attr(href)"))
 
     def parse_list(self, response: TextResponse, *, column: Column) -> ListPage:
-        pager = response.css(PAGER)[:1]
+        page = root(response)
+        pager = select(page, PAGER)[:1]
         found, rows = list_rows(
-            response, column=column, templates=TEMPLATES, container=CONTAINER, scope=_window(response)
+            response, column=column, templates=TEMPLATES, container=CONTAINER, scope=_window(page)
         )
         base = get_base_url(response)
-        next_url = canonical(pager.css("a.next::attr(href)").get(""), base=base)
+        next_url = canonical(_first(pager, "a.next::attr(href)") or "", base=base)
         return ListPage(found=found, rows=rows, next_url=next_url, page_urls=_page_urls(pager, base=base))
 
 
-def _window(response: TextResponse) -> Selector | None:
+def _window(page: etree._Element) -> etree._Element | None:
     """The ``#wp_news_w{N}`` window that the ``#wp_paging_w{N}`` pager pages through."""
-    pager_id = response.css("[id^=wp_paging_w]::attr(id)").get("")
-    number = pager_id.removeprefix("wp_paging_w")
-    window = response.css(f"#wp_news_w{number}") if number.isdigit() else []
+    number = first(page, "[id^=wp_paging_w]::attr(id)").removeprefix("wp_paging_w")
+    window = select(page, f"#wp_news_w{number}") if number.isdigit() else []
     return window[0] if window else None
 
 
-def _page_urls(pager: SelectorList[Selector], *, base: str) -> tuple[str, ...]:
+def _page_urls(pager: list[etree._Element], *, base: str) -> tuple[str, ...]:
     """Every list page but the current one, when the pager states the total."""
-    total, current = (_number(pager.css(f"em.{name}::text").get()) for name in ("all_pages", "curr_page"))
-    hrefs = [*pager.css("a.next::attr(href), a.last::attr(href)").getall(), base]
+    total, current = (_number(_first(pager, f"em.{name}::text")) for name in ("all_pages", "curr_page"))
+    hrefs = [*(href for el in pager for href in strings(el, "a.next::attr(href), a.last::attr(href)")), base]
     links = (canonical(href, base=base) or "" for href in hrefs)
     pattern = next((found for link in links if (found := LIST_PAGE.match(link))), None)
     if not total or pattern is None:
@@ -86,6 +87,11 @@ def _page_urls(pager: SelectorList[Selector], *, base: str) -> tuple[str, ...]:
     prefix, suffix = pattern.groups()
     pages = (f"{prefix}{k if k > 1 else ''}{suffix}" for k in range(1, total + 1) if k != (current or 1))
     return tuple(pages)
+
+
+def _first(pager: list[etree._Element], css: str) -> str | None:
+    """``SelectorList.css(css).get()`` over the pager (at most one element)."""
+    return next((found for el in pager for found in strings(el, css)), None)
 
 
 def _number(text: str | None) -> int | None:
