@@ -1,6 +1,6 @@
 """Offline timing of ``crawler.extract.extract_list``: an older commit against the work tree.
 
-    .venv/bin/python bench/bench_extract.py [--rounds 5] [--before HEAD] [--today 2026-11-26]
+    .venv/bin/python bench/bench_extract.py [--rounds 5] [--before e0754b1] [--today 2026-11-26]
 
 The pages, built once in this process and shared through a pickle:
 
@@ -44,6 +44,8 @@ FIXTURES = ROOT / "tests" / "crawler" / "fixtures" / "lists"
 API = "https://jwc.hit.edu.cn/_wp3services/generalQuery?queryObj=articles&pageIndex={page}&rows=3"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 CORPORA = ("demo", "fixtures")
+#: The last commit before the crawl optimisation of issue #3 (crawler/ as measured in bench/README.md).
+BEFORE = "e0754b1"
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def report(pages: list[Page], before: dict[str, Any], after: dict[str, Any], rev
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed passes of each implementation")
-    parser.add_argument("--before", default="HEAD", help="the git revision timed as 'before'")
+    parser.add_argument("--before", default=BEFORE, help="the revision timed as 'before'")
     parser.add_argument("--today", default="2026-11-26")
     args = parser.parse_args()
     pages = fixture_pages() + demo_pages(dt.date.fromisoformat(args.today))
