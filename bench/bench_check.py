@@ -44,6 +44,7 @@ between markers, into the "Check and stats (issue #4)" section of bench/README.m
 
 from __future__ import annotations
 
+import abc
 import argparse
 import contextlib
 import cProfile
@@ -705,26 +706,33 @@ def add_new_items(url: str, plans: list[ColumnPlan], loaded: Loaded, *, count: i
 # ----------------------------------------------------------------------------- backends
 
 
-class Backend:
+class Backend(abc.ABC):
+    """A database the bench loads once and copies for each measured command."""
+
     name = ""
 
+    @abc.abstractmethod
     def create_base(self) -> str:
-        raise NotImplementedError
+        """The URL of the empty base database."""
 
+    @abc.abstractmethod
     def copy(self, tag: str) -> str:
-        raise NotImplementedError
+        """The URL of a fresh copy of the loaded base."""
 
+    @abc.abstractmethod
     def drop(self, url: str) -> None:
-        raise NotImplementedError
+        """Remove a copy."""
 
+    @abc.abstractmethod
     def size_mb(self, url: str) -> float:
-        raise NotImplementedError
+        """The database's size on disk."""
 
+    @abc.abstractmethod
     def version(self) -> str:
-        raise NotImplementedError
+        """The server's version string."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - optional hook: most backends hold nothing
+        """Release what the backend holds (nothing by default)."""
 
 
 class SQLiteBackend(Backend):
