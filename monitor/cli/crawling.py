@@ -164,7 +164,7 @@ def demo_command(state: State, port: int, workdir: Path) -> None:
 
 def _demo_mail(state: State, out_dir: Path) -> None:
     """Check the demo campus and render its lag reports as .eml files."""
-    from monitor import checks
+    from monitor import checks, jobs
     from monitor.cli import reporting
 
     config = state.config
@@ -172,7 +172,7 @@ def _demo_mail(state: State, out_dir: Path) -> None:
         today = dt.datetime.now(config.institution.tz).date()
         result = checks.run_check(session, config, at=today, today=today)
     shutil.rmtree(out_dir, ignore_errors=True)
-    reports = reporting.latest_reports(state, reporting.runtime(state))
+    reports = jobs.build_reports(reporting.runtime(state), config, result)  # the check just made
     reporting.write_eml(state, reports, out_dir)
     click.echo(f"{len(result.judgement.findings)} findings; {len(reports)} reports written to {out_dir}/")
 
