@@ -4,7 +4,7 @@ Every command turns a :class:`~monitor.errors.MonitorError` into one line on std
 code 1; usage errors exit 2, and so do commands whose capability is not built yet.
 """
 
-from monitor.cli import compliance, crawling, notbuilt, reporting, web  # noqa: F401 - importing registers the commands
-from monitor.cli.main import main
+from monitor.cli import notbuilt  # noqa: F401 - importing registers the commands not built yet
+from monitor.cli.main import main  # the other commands are imported when run (main.LAZY_COMMANDS)
 
 __all__ = ["main"]

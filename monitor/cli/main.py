@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -65,7 +66,36 @@ def fail_cleanly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Where each command is defined; its module is imported only when the command runs (or --help
+#: lists them), so `xxgk stats` does not pay for the scheduler, the mailer or the web server.
+LAZY_COMMANDS = {
+    "check": "monitor.cli.compliance",
+    "rules": "monitor.cli.compliance",
+    "ack": "monitor.cli.compliance",
+    "import-counts": "monitor.cli.compliance",
+    "crawl": "monitor.cli.crawling",
+    "discover": "monitor.cli.crawling",
+    "demo": "monitor.cli.crawling",
+    "report": "monitor.cli.reporting",
+    "schedule": "monitor.cli.reporting",
+    "user": "monitor.cli.web",
+    "serve": "monitor.cli.web",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands register themselves when their module is first imported."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(LAZY_COMMANDS[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xxgk")
 @click.option(
     "--config",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,6 +137,15 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "url"),
         Index(None, "site_id", "published_on"),
+        #: Only the few typed items: the annual report's counts by type read nothing else.
+        Index(
+            None,
+            "report_type",
+            "published_on",
+            "site_id",
+            sqlite_where=text("report_type IS NOT NULL"),
+            postgresql_where=text("report_type IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

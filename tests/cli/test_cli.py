@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import subprocess
 import sys
@@ -180,3 +181,32 @@ def test_console_script_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "35 sites" in done.stdout
+
+
+def test_every_command_module_is_known_to_the_lazy_group() -> None:
+    """A command defined in a module that LAZY_COMMANDS does not name would never be found."""
+    cli_main = importlib.import_module("monitor.cli.main")  # the module (monitor.cli.main is the group)
+    for module in set(cli_main.LAZY_COMMANDS.values()):
+        importlib.import_module(module)
+    defined = set(main.commands)
+    assert defined == {"init", "stats", *cli_main.LAZY_COMMANDS}
+    for name, module in cli_main.LAZY_COMMANDS.items():
+        assert main.commands[name].callback is not None
+        assert sys.modules[module] is not None, name
+
+
+def test_stats_imports_neither_the_mailer_nor_the_web_server(tmp_path: Path) -> None:
+    heavy = ("monitor.jobs", "monitor.web", "monitor.reports", "fastapi", "uvicorn", "jinja2")
+    probe = (
+        "import sys; from monitor.cli import main; "
+        "main(['--config', sys.argv[1], '--db', sys.argv[2], 'stats', '--format', 'json'], "
+        "standalone_mode=False); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    db = f"sqlite:///{tmp_path}/x.db"
+    assert xxgk("init", db=db)[0] == 0
+    done = subprocess.run(
+        [sys.executable, "-c", probe, HIT, db], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
