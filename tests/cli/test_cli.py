@@ -196,7 +196,7 @@ def test_every_command_module_is_known_to_the_lazy_group() -> None:
 
 
 def test_stats_imports_neither_the_mailer_nor_the_web_server(tmp_path: Path) -> None:
-    heavy = ("monitor.jobs", "monitor.web", "monitor.reports", "fastapi", "uvicorn", "jinja2")
+    heavy = ("monitor.jobs", "monitor.web", "monitor.reports", "fastapi", "uvicorn", "jinja2", "alembic")
     probe = (
         "import sys; from monitor.cli import main; "
         "main(['--config', sys.argv[1], '--db', sys.argv[2], 'stats', '--format', 'json'], "

@@ -25,7 +25,9 @@ def _tables(engine: Engine) -> set[str]:
 def test_there_is_one_head_and_it_starts_at_0001() -> None:
     revisions = _revisions()
     assert revisions[0] == ("0001", "base")
-    assert head_revision() == revisions[-1][0]
+    assert head_revision() == revisions[-1][0], (
+        "a new migration: set monitor.store.engine.HEAD_REVISION to its revision"
+    )
 
 
 def test_stairway_up_down_up(db_url: str) -> None:
