@@ -18,7 +18,7 @@ from monitor import rules, store
 from monitor.checklist import Classifier, report_type
 from monitor.config import Campus, Column, Config, Site
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Settings, SiteSnapshot, Snapshot
-from monitor.stats import statistics_year_of
+from monitor.stats import StatsTables, build_tables, statistics_year_of
 from monitor.store import checks as q
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,26 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
         evidence=tuple(Evidence(**vars(row)) for row in found),
         period=(start, at),
         settings=Settings(**config.checks.model_dump()),
+    )
+
+
+def period_tables(
+    session: store.Session, config: Config, *, start: dt.date, end: dt.date, by_type: bool = True
+) -> StatsTables:
+    """The annual report's tables for [start, end] from the store: crawled counts, hand counts
+    where recorded, the same period a year before and (with `by_type`) the counts by report type.
+
+    Types come from the labels already stored; `classify_new` first labels anything new.
+    """
+    key = config.institution.id
+    counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
+    manual = store.manual_counts(session, institution_key=key, start=start, end=end)
+    last_year = store.count_items_by_site(
+        session, institution_key=key, start=year_before(start), end=year_before(end)
+    )
+    types = q.report_type_counts(session, institution_key=key, start=start, end=end) if by_type else None
+    return build_tables(
+        config, start=start, end=end, counts=counts, manual=manual, last_year=last_year, by_type=types
     )
 
 

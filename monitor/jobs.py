@@ -144,13 +144,7 @@ def report_input(
     """Everything the reports show: the check, the period's counts, the latest crawl."""
     key = config.institution.id
     start, _ = stats.statistics_year_of(config.institution.year_start, day=result.snapshot.at)
-    end = result.snapshot.at
-    counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
-    last = store.count_items_by_site(
-        session, institution_key=key, start=checks.year_before(start), end=checks.year_before(end)
-    )
-    manual = store.manual_counts(session, institution_key=key, start=start, end=end)
-    tables = stats.build_tables(config, start=start, end=end, counts=counts, manual=manual, last_year=last)
+    tables = checks.period_tables(session, config, start=start, end=result.snapshot.at, by_type=False)
     run = store.crawls.latest_run(session, institution_key=key)
     fetches = store.crawls.run_fetches(session, run_id=run[0]) if run else []
     return ReportInput(

@@ -184,16 +184,8 @@ def stats_command(
     if fmt == "xlsx" and out is None:
         raise click.UsageError("--format xlsx needs --out FILE")
     with state.session() as session:
-        key = config.institution.id
         checks.classify_new(session, config)  # the report's counts by type need every title typed
-        counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
-        manual = store.manual_counts(session, institution_key=key, start=start, end=end)
-        before = (checks.year_before(start), checks.year_before(end))
-        last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
-        by_type = store.checks.report_type_counts(session, institution_key=key, start=start, end=end)
-    tables = stats.build_tables(
-        config, start=start, end=end, counts=counts, manual=manual, last_year=last_year, by_type=by_type
-    )
+        tables = checks.period_tables(session, config, start=start, end=end)
     _emit_stats(tables, fmt, out)
 
 
