@@ -34,10 +34,12 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 def login_form(request: Request, web: State) -> HTMLResponse:
-    data = session_data(request, web) or SessionData.fresh()
+    found = session_data(request, web)
+    data = found or SessionData.fresh()
     context = {"next": _safe_next(request.query_params.get("next")), "error": None}
     response = render(request, "login.html", context, csrf=data.csrf)
-    set_session(response, web, data)
+    if found is None:  # signing a live session again would restart its lifetime
+        set_session(response, web, data)
     return response
 
 

@@ -1,25 +1,25 @@
 """Sessions, CSRF tokens, password hashing, the login rate limit and the security headers.
 
-The session is a cookie holding ``{user, csrf, expires}`` as base64 JSON, signed with HMAC-SHA256
-over the server's secret: the server keeps no session table, and a tampered cookie is no session.
-Every form carries the session's CSRF token in a hidden field, compared in constant time.
+The session is a cookie holding ``{user, csrf}`` signed and timestamped by itsdangerous over the
+server's secret: the server keeps no session table, and a cookie that was tampered with, signed
+with another secret or is older than the session lifetime is no session. Every form carries the
+session's CSRF token in a hidden field, compared in constant time.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 COOKIE = "xxgk_session"
 SESSION_SECONDS = 12 * 3600
@@ -62,30 +62,47 @@ class SessionData:
 
 
 class Signer:
-    """Signs and opens session cookies with one secret."""
+    """Signs and opens session cookies with one secret; a cookie lives `max_age` seconds.
 
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"xxgk-session:" + secret.encode()).digest()
+    `clock` gives the time of signing and of opening (tests move it instead of sleeping).
+    """
 
-    def _mac(self, body: bytes) -> str:
-        return base64.urlsafe_b64encode(hmac.digest(self._key, body, "sha256")).decode().rstrip("=")
+    SALT = "xxgk-session"
+
+    def __init__(
+        self, secret: str, *, max_age: int = SESSION_SECONDS, clock: Callable[[], float] = time.time
+    ):
+        self.max_age = max_age
+        self._serializer = URLSafeTimedSerializer(
+            secret, salt=self.SALT, signer=_ClockedSigner, signer_kwargs={"clock": clock}
+        )
 
     def dump(self, data: SessionData) -> str:
-        payload = json.dumps({"u": data.user, "c": data.csrf, "e": data.expires}, separators=(",", ":"))
-        body = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=")
-        return f"{body.decode()}.{self._mac(body)}"
+        return self._serializer.dumps({"u": data.user, "c": data.csrf})
 
     def load(self, cookie: str | None) -> SessionData | None:
         """The session in a cookie; None when absent, tampered with or expired."""
-        body, _, mac = (cookie or "").partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body.encode())):
+        if not cookie:
             return None
         try:
-            raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            data = SessionData(user=raw["u"], csrf=str(raw["c"]), expires=float(raw["e"]))
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            raw, signed = self._serializer.loads(cookie, max_age=self.max_age, return_timestamp=True)
+            user, csrf = raw["u"], raw["c"]
+        except (BadSignature, KeyError, TypeError):
             return None
-        return data if data.expires > time.time() else None
+        if not isinstance(csrf, str) or not (user is None or isinstance(user, str)):
+            return None
+        return SessionData(user=user, csrf=csrf, expires=signed.timestamp() + self.max_age)
+
+
+class _ClockedSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, reading the time from a given clock."""
+
+    def __init__(self, *args: Any, clock: Callable[[], float], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock())
 
 
 def csrf_ok(session: SessionData | None, token: str | None) -> bool:

@@ -53,6 +53,7 @@ class Dashboard:
     config: Path
     db_url: str
     campus: DemoCampus
+    secret: str  # the key the dashboard signs sessions with
 
 
 def xxgk(config: Path, db: str, *args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -133,9 +134,10 @@ def dashboard(served: tuple[DemoCampus, Path], database: str) -> Iterator[Dashbo
             stdin=PASSWORD + "\n",
         )
         assert code == 0, out
-    app = create_app(config=load_config(config), db_url=database, secret=secrets.token_hex(16))
+    secret = secrets.token_hex(16)
+    app = create_app(config=load_config(config), db_url=database, secret=secret)
     with serving(app) as base_url:
-        yield Dashboard(base_url=base_url, config=config, db_url=database, campus=campus)
+        yield Dashboard(base_url=base_url, config=config, db_url=database, campus=campus, secret=secret)
 
 
 @contextmanager

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
+from monitor.web.deps import CSRF_FAILED, MAX_FORM_BYTES
+from monitor.web.security import COOKIE, SESSION_SECONDS, SessionData, Signer
 from tests.web.conftest import PASSWORD, XSS_SITE, XSS_TITLE, Dashboard, csrf_of, login, parse
 
 OTHER_SITES = ["news", "wh-zsb", "sz-hq", "oa"]
@@ -80,8 +87,17 @@ def test_a_post_without_the_sessions_csrf_token_is_403(
     client = clients["office"]
     key = client.get("/api/findings").json()["findings"][0]["key"]
     data = {"key": key, "note": "csrf"} | ({"csrf": token} if token is not None else {})
-    assert client.post("/findings/ack", data=data).status_code == 403
-    assert client.post("/logout", data=data).status_code == 403
+    for path in ("/findings/ack", "/logout"):
+        answer = client.post(path, data=data)
+        assert answer.status_code == 403
+        assert CSRF_FAILED in parse(answer.text).get_text()
+
+
+def test_the_csrf_token_of_another_session_is_403(clients: dict[str, httpx.Client]) -> None:
+    theirs = csrf_of(clients["admin"].get("/findings").text)
+    answer = clients["office"].post("/logout", data={"csrf": theirs})
+    assert answer.status_code == 403
+    assert clients["office"].get("/api/overview").status_code == 200  # still logged in
 
 
 def test_login_without_csrf_is_403(dashboard: Dashboard) -> None:
@@ -152,3 +168,107 @@ def test_login_redirects_only_within_the_site(dashboard: Dashboard) -> None:
         csrf = csrf_of(client.get("/login").text)
         data = {"username": "admin", "password": PASSWORD, "csrf": csrf, "next": "//evil.example/"}
         assert client.post("/login", data=data).headers["location"] == "/"
+
+
+def _payload(cookie: str) -> dict[str, object]:
+    body = cookie.split(".")[0]
+    decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return decoded
+
+
+def _with_payload(cookie: str, payload: dict[str, object]) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).rstrip(b"=")
+    return ".".join([body.decode(), *cookie.split(".")[1:]])
+
+
+def test_a_signer_opens_only_what_it_signed_itself() -> None:
+    signer = Signer("a-secret-of-sixteen-chars")
+    cookie = signer.dump(SessionData.fresh("viewer"))
+    opened = signer.load(cookie)
+    assert opened is not None
+    assert opened.user == "viewer"
+    assert abs(opened.expires - (time.time() + SESSION_SECONDS)) < 5
+    forged = _with_payload(cookie, {**_payload(cookie), "u": "admin"})
+    for bad in (forged, cookie[:-1] + ("A" if cookie[-1] != "A" else "B"), "x" + cookie, "", "a.b.c", None):
+        assert signer.load(bad) is None, bad
+    assert Signer("another-secret-of-16-chars").load(cookie) is None
+
+
+def test_a_session_ends_after_its_lifetime() -> None:
+    now = [time.time()]
+    signer = Signer("a-secret-of-sixteen-chars", clock=lambda: now[0])
+    cookie = signer.dump(SessionData.fresh("office"))
+    now[0] += SESSION_SECONDS - 60
+    assert signer.load(cookie) is not None
+    now[0] += 120
+    assert signer.load(cookie) is None
+
+
+@pytest.fixture
+def admin(dashboard: Dashboard) -> Iterator[httpx.Client]:
+    client = login(dashboard.base_url, "admin")
+    yield client
+    client.close()
+
+
+def test_a_cookie_naming_another_user_under_the_old_signature_is_no_session(dashboard: Dashboard) -> None:
+    dept = login(dashboard.base_url, "dept")  # not "viewer": the rate-limit test locks that name out
+    cookie = dept.cookies[COOKIE]
+    dept.cookies.set(COOKIE, _with_payload(cookie, {**_payload(cookie), "u": "admin"}))
+    assert dept.get("/api/overview").status_code == 401
+    dept.close()
+
+
+def test_an_expired_session_cookie_is_no_session(dashboard: Dashboard) -> None:
+    signed_long_ago = Signer(dashboard.secret, clock=lambda: time.time() - SESSION_SECONDS - 5)
+    live = Signer(dashboard.secret)
+    with httpx.Client(base_url=dashboard.base_url) as client:
+        client.cookies.set(COOKIE, live.dump(SessionData.fresh("admin")))
+        assert client.get("/api/overview").status_code == 200  # the key is the server's
+        client.cookies.set(COOKIE, signed_long_ago.dump(SessionData.fresh("admin")))
+        assert client.get("/api/overview").status_code == 401
+        page = client.get("/")
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/login")
+        assert "set-cookie" in client.get("/login").headers  # a fresh anonymous session
+
+
+def test_the_login_page_does_not_extend_a_live_session(admin: httpx.Client) -> None:
+    assert "set-cookie" not in admin.get("/login").headers
+
+
+def test_a_form_over_64_kib_is_413(admin: httpx.Client) -> None:
+    csrf = csrf_of(admin.get("/findings").text)
+    big = {"csrf": csrf, "note": "x" * MAX_FORM_BYTES}
+    for path in ("/logout", "/findings/ack", "/login"):
+        answer = admin.post(path, data=big)
+        assert answer.status_code == 413, path
+        assert "表单过大" in answer.text
+    assert admin.get("/api/overview").status_code == 200  # not logged out
+
+
+def test_a_form_just_under_64_kib_is_read(admin: httpx.Client) -> None:
+    csrf = csrf_of(admin.get("/findings").text)
+    answer = admin.post("/logout", data={"csrf": csrf, "pad": "x" * (MAX_FORM_BYTES - 100)})
+    assert answer.status_code == 303
+    assert admin.get("/api/overview").status_code == 401
+
+
+def test_a_chunked_form_without_a_length_is_411(admin: httpx.Client) -> None:
+    csrf = csrf_of(admin.get("/findings").text)
+
+    def chunks() -> Iterator[bytes]:
+        yield f"csrf={csrf}&".encode()
+        yield b"note=" + b"x" * (2 * MAX_FORM_BYTES)
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    answer = admin.post("/logout", content=chunks(), headers=headers)
+    assert answer.status_code == 411
+    assert admin.get("/api/overview").status_code == 200
+
+
+def test_a_file_upload_is_refused(admin: httpx.Client) -> None:
+    csrf = csrf_of(admin.get("/findings").text)
+    answer = admin.post("/logout", data={"csrf": csrf}, files={"f": ("a.txt", b"hello")})
+    assert answer.status_code == 400
+    assert admin.get("/api/overview").status_code == 200
