@@ -1,9 +1,13 @@
-"""`xxgk crawl`, `xxgk discover` and `xxgk demo`: the commands that fetch from sites."""
+"""`xxgk crawl`, `xxgk discover` and `xxgk demo`: the commands that fetch from sites.
+
+`xxgk demo` is the whole night on the bundled demo campus, ending with the dashboard on its data.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -19,6 +23,7 @@ from monitor import crawl, stats, store
 from monitor.cli.main import DEFAULT_DB, State, fail_cleanly, main, parse_date, pass_state
 from monitor.config import Config
 from monitor.errors import MonitorError
+from monitor.store import users
 
 
 @main.command("crawl")
@@ -138,10 +143,14 @@ def discover_command(state: State, url: str, max_pages: int, timeout: int) -> No
               help="Port of the demo sites (0: any free port).")  # fmt: skip
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("var/demo"),
               show_default=True, help="Where the demo config and database go.")  # fmt: skip
+@click.option("--dashboard-port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port of the dashboard served at the end (0: any free port).")  # fmt: skip
+@click.option("--no-serve", is_flag=True, help="End after the reports instead of serving the dashboard.")
 @pass_state
 @fail_cleanly
-def demo_command(state: State, port: int, workdir: Path) -> None:
-    """Serve the bundled demo campus on loopback, crawl it, and check the result against its truth."""
+def demo_command(state: State, port: int, workdir: Path, dashboard_port: int, no_serve: bool) -> None:
+    """Serve the bundled demo campus on loopback, crawl it, check the result against its truth,
+    then serve the dashboard on it (with a demo login) until Ctrl-C."""
     from monitor import demo
 
     today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
@@ -158,8 +167,52 @@ def demo_command(state: State, port: int, workdir: Path) -> None:
         click.echo(f"config {config_path}, database {store.safe_url(db_url)}")
         demo_state = State(config_path=config_path, db_url=db_url)
         _crawl(demo_state, sites=(), full=True, today=today, timeout=1800)
-        _demo_report(campus, demo_state, today)
+        _demo_report(campus, demo_state, today)  # a difference from the truth ends the demo here
         _demo_mail(demo_state, workdir / "mail")
+        if not no_serve:
+            _demo_dashboard(demo_state, dashboard_port)
+
+
+DEMO_USER = "demo"
+
+
+def _demo_dashboard(state: State, port: int) -> None:
+    """Serve the dashboard on the demo's database until Ctrl-C or SIGTERM, with a login for this run."""
+    from monitor.cli.web import listen, run_until_stopped, url_of
+    from monitor.web import create_app
+
+    password = _demo_user(state)
+    app = create_app(config=state.config, db_url=state.db_url, secret=secrets.token_urlsafe(32))
+    try:
+        sock = listen("127.0.0.1", port)
+    except MonitorError:
+        if port == 0:
+            raise
+        click.echo(f"port {port} is taken; using a free port", err=True)
+        sock = listen("127.0.0.1", 0)
+    click.echo(f"仪表盘 / dashboard: {url_of(sock)}  login: {DEMO_USER} / {password}  (Ctrl-C to stop)")
+    click.echo("(a demo login with role office, made for this run; the next demo replaces it)")
+    run_until_stopped(app, sock, log_level="warning")
+    click.echo("dashboard stopped")
+
+
+def _demo_user(state: State) -> str:
+    """Make the demo's office user afresh with a random password (stored hashed); the password."""
+    from monitor.web.security import hash_password
+
+    password = secrets.token_urlsafe(9)
+    with state.session() as session:
+        users.remove_user(session, name=DEMO_USER)
+        users.add_user(
+            session,
+            institution_key=state.config.institution.id,
+            name=DEMO_USER,
+            role="office",
+            password_hash=hash_password(password),
+            sites=(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    return password
 
 
 def _demo_mail(state: State, out_dir: Path) -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
+import socket
 import sys
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor import store
 from monitor.cli.main import State, fail_cleanly, main, pass_state
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
 from monitor.store import users
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 SECRET_ENV = "XXGK_SECRET_KEY"  # noqa: S105 - the name of a variable, not a secret
 MIN_PASSWORD = 8
@@ -84,14 +91,14 @@ def user_remove(state: State, name: str) -> None:
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port."
+)
 @click.option("--https", is_flag=True, help="Served behind TLS: mark the session cookie Secure.")
 @pass_state
 @fail_cleanly
 def serve(state: State, host: str, port: int, https: bool) -> None:
-    """Serve the dashboard (uvicorn). The session key comes from XXGK_SECRET_KEY."""
-    import uvicorn
-
+    """Serve the dashboard (uvicorn) until Ctrl-C or SIGTERM. The session key comes from XXGK_SECRET_KEY."""
     from monitor.web import create_app
 
     secret = os.environ.get(SECRET_ENV, "")
@@ -101,5 +108,48 @@ def serve(state: State, host: str, port: int, https: bool) -> None:
         secret = secrets.token_urlsafe(32)
         click.echo(f"warning: {SECRET_ENV} is not set; sessions end when the server stops", err=True)
     app = create_app(config=state.config, db_url=state.db_url, secret=secret, https=https)
-    click.echo(f"dashboard on http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    sock = listen(host, port)
+    click.echo(f"dashboard on {url_of(sock)}", err=True)
+    run_until_stopped(app, sock)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (0: any free port); MonitorError when the port is taken.
+
+    Bound before the server starts, so its URL can be printed and visited at once: connections
+    wait in the socket's queue until uvicorn accepts them.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise MonitorError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def run_until_stopped(app: FastAPI, sock: socket.socket, *, log_level: str = "info") -> None:
+    """Serve `app` with uvicorn on `sock` until SIGINT or SIGTERM, then shut down gracefully.
+
+    uvicorn takes the signal, stops, and then raises it again for the handler it found: the
+    handler set here only asks the server to stop, so the command returns (exit 0) instead of
+    ending in "Aborted!" or dying of the signal. A signal before uvicorn is up stops it as well.
+    """
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, proxy_headers=False))
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python, which cannot be restored
+                signal.signal(sig, handler)
+        sock.close()
