@@ -21,7 +21,14 @@ from monitor.errors import CrawlError
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 6 * 3600
+#: The database lock every crawl of an institution's database holds (manual or nightly).
+LOCK = "crawl"
 DISCOVER_TIMEOUT = 600
+
+
+def lock_ttl(timeout: float) -> dt.timedelta:
+    """How long a crawl's lock outlives a holder that vanished: the crawl's timeout and ten minutes."""
+    return dt.timedelta(seconds=timeout + 600)
 
 
 def crawl_command(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,6 @@ from monitor.reports import Report, ReportInput, digests, mail, office_summary, 
 from monitor.store import locks
 
 log = logging.getLogger(__name__)
-CRAWL_LOCK = "crawl"
 
 
 @dataclass(frozen=True)
@@ -102,29 +100,15 @@ def crawl_locked(rt: Runtime, config: Config, *, wait: float = 0.0, sites: tuple
                  full: bool = False) -> str:  # fmt: skip
     """Run a crawl under the "crawl" lock; wait up to `wait` seconds for another to finish."""
     engine = store.connect(rt.db_url)
-    deadline = time.monotonic() + wait
     try:
-        while (holder := _try_lock(engine, rt)) is not None:
-            if time.monotonic() >= deadline:
-                raise MonitorError(f"busy: a crawl is running ({holder}); try again later")
-            time.sleep(min(30.0, max(0.0, deadline - time.monotonic())))
-        try:
+        with locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(rt.crawl_timeout), wait=wait):
             argv = crawl.crawl_command(config_path=rt.config_path, db_url=rt.db_url, sites=sites, full=full)
             code = crawl.run_crawl(argv, timeout=rt.crawl_timeout)
-        finally:
-            with store.sessions(engine)() as session:
-                locks.release(session, name=CRAWL_LOCK)
     finally:
         engine.dispose()
     if code != 0:
         raise MonitorError(f"the crawler exited with {code}")
     return "ok"
-
-
-def _try_lock(engine: Any, rt: Runtime) -> str | None:
-    ttl = dt.timedelta(seconds=rt.crawl_timeout + 600)
-    with store.sessions(engine)() as session:
-        return locks.acquire(session, name=CRAWL_LOCK, ttl=ttl, now=dt.datetime.now(dt.UTC))
 
 
 def _check(rt: Runtime, config: Config, out: list[checks.CheckResult]) -> str:

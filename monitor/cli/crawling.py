@@ -46,24 +46,13 @@ def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date |
         config.site(site)  # unknown ids fail here, with one line
     with state.session(migrate=True) as session:
         store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
-    holder = _lock(state)
+    with store.translate_errors(state.db_url):
+        engine = store.connect(state.db_url)
     try:
-        _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout)
+        with store.locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(timeout)):
+            _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout)
     finally:
-        with state.session() as session:
-            store.locks.release(session, name="crawl", holder=holder)
-
-
-def _lock(state: State) -> str:
-    """Take the crawl lock, or fail with who holds it (the nightly run, another manual crawl)."""
-    me = store.locks.me()
-    with state.session() as session:
-        busy = store.locks.acquire(
-            session, name="crawl", ttl=dt.timedelta(hours=12), now=dt.datetime.now(dt.UTC), holder=me
-        )
-    if busy:
-        raise MonitorError(f"busy: a crawl is running ({busy}); try again when it has finished")
-    return me
+        engine.dispose()
 
 
 def _crawl_unlocked(

@@ -10,12 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from monitor.errors import MonitorError
 from monitor.store.models import Lock
+
+
+class Busy(MonitorError):
+    """The lock is held by another live process (its holder is in the message)."""
+
+    def __init__(self, name: str, holder: str) -> None:
+        super().__init__(f"busy: a {name} is running ({holder}); try again when it has finished")
+        self.holder = holder
 
 
 def me() -> str:
@@ -59,3 +71,30 @@ def acquire(
 def release(session: Session, *, name: str, holder: str | None = None) -> None:
     session.execute(delete(Lock).where(Lock.name == name, Lock.holder == (holder or me())))
     session.commit()
+
+
+@contextmanager
+def holding(
+    engine: Engine, *, name: str, ttl: dt.timedelta, wait: float = 0.0, poll: float = 30.0
+) -> Iterator[str]:
+    """Hold the lock for the block (its holder id is yielded), released however the block ends.
+
+    While another live process holds it, wait up to `wait` seconds, looking every `poll`
+    seconds; then raise :class:`Busy`.
+    """
+    holder = me()
+    deadline = time.monotonic() + wait
+    while True:
+        with Session(engine) as session:
+            busy = acquire(session, name=name, ttl=ttl, now=dt.datetime.now(dt.UTC), holder=holder)
+        if busy is None:
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Busy(name, busy)
+        time.sleep(min(poll, left))
+    try:
+        yield holder
+    finally:
+        with Session(engine) as session:
+            release(session, name=name, holder=holder)

@@ -210,3 +210,26 @@ def test_stats_imports_neither_the_mailer_nor_the_web_server(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_crawl_refuses_while_another_crawl_holds_the_lock(db_url: str) -> None:
+    assert xxgk("init", db=db_url)[0] == 0
+    engine = store.connect(db_url)
+    try:
+        with store.sessions(engine)() as session:
+            now = dt.datetime.now(dt.UTC)
+            held = store.locks.acquire(
+                session, name="crawl", ttl=dt.timedelta(hours=1), now=now, holder="nightly-host:42"
+            )
+            assert held is None
+        code, _, err = xxgk("crawl", db=db_url)
+        assert code == 1
+        assert (
+            err == "xxgk: error: busy: a crawl is running (nightly-host:42); try again when it has finished\n"
+        )
+        with store.sessions(engine)() as session:  # the other crawl's lock is left alone
+            assert store.locks.acquire(session, name="crawl", ttl=dt.timedelta(hours=1), now=now) == (
+                "nightly-host:42"
+            )
+    finally:
+        engine.dispose()
