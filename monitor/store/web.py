@@ -1,12 +1,13 @@
-"""Read-only queries of the dashboard: a site's recent items and items per month or day, crawl runs."""
+"""Read-only queries of the dashboard: a site's recent items and items per day, crawl runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
@@ -32,33 +33,34 @@ def _site_id(session: Session, *, institution_key: str, site_key: str) -> int | 
 def recent_items(
     session: Session, *, institution_key: str, site_key: str, limit: int = 20
 ) -> list[RecentItem]:
-    """The site's newest items by publication date (undated ones last)."""
+    """The site's newest items by publication date (then newest first), undated ones last.
+
+    Dated and undated items are asked for apart, so that each query reads the site's
+    ``(site_id, published_on)`` index in order and stops at `limit` (ordering by
+    ``published_on IS NULL`` first sorted every item of the site).
+    """
     site_id = _site_id(session, institution_key=institution_key, site_key=site_key)
+    dated = Item.published_on.is_not(None)
+    found = _newest(session, site_id, dated, (Item.published_on.desc(), Item.id.desc()), limit)
+    if len(found) < limit:
+        found += _newest(session, site_id, ~dated, (Item.id.desc(),), limit - len(found))
+    return found
+
+
+def _newest(
+    session: Session, site_id: int | None, where: ColumnElement[bool], order: tuple[Any, ...], limit: int
+) -> list[RecentItem]:
     first_column = (
         select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == Item.id).scalar_subquery()
     )
     rows = session.execute(
         select(Item.title, Item.url, Item.published_on, Column.key, Item.is_attachment)
         .join(Column, Column.id == first_column)
-        .where(Item.site_id == site_id)
-        .order_by(Item.published_on.is_(None), Item.published_on.desc(), Item.id.desc())
+        .where(Item.site_id == site_id, where)
+        .order_by(*order)
         .limit(limit)
     )
     return [RecentItem(*row) for row in rows]
-
-
-def monthly_counts(
-    session: Session, *, institution_key: str, site_key: str, start: dt.date, end: dt.date
-) -> dict[tuple[int, int], int]:
-    """(year, month) → the site's items published in [start, end]; months without items are absent."""
-    site_id = _site_id(session, institution_key=institution_key, site_key=site_key)
-    year, month = extract("year", Item.published_on), extract("month", Item.published_on)
-    rows = session.execute(
-        select(year, month, func.count())
-        .where(Item.site_id == site_id, Item.published_on.between(start, end))
-        .group_by(year, month)
-    )
-    return {(int(y), int(m)): n for y, m, n in rows}
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,23 @@
 """Who is looking, and the latest check as the dashboard shows it.
 
 Every page is judged from the latest stored check, re-judged read-only
-(``run_check(..., persist=False)``) with that check's finding states. The re-judgement is kept
-in memory for a minute per (check, day), so a burst of page views judges once.
+(``run_check(..., persist=False)``) with that check's finding states. A judgement takes seconds
+at a million items, so it is kept in memory per (check, day) and made once: requests that find
+none wait for the one being made. After a minute it is made again in a background thread while
+requests go on with the one kept, so no page view waits for a re-judgement. Pages derived from
+one judgement (the overview's and the checklist's rows) are kept with it (`Judged.derived`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from monitor import checks, store
 from monitor.checks import CheckResult
@@ -23,6 +28,13 @@ ALL_SITES = ("admin", "office", "viewer")
 #: Roles that may acknowledge findings (a department only those of its own sites).
 ACKNOWLEDGERS = ("admin", "office", "department")
 NO_CHECK = "尚无检查结果：请先运行 xxgk crawl 和 xxgk check。"
+#: Derived pages kept per judgement; more (odd filter values) are built but not kept.
+DERIVED_MAX = 64
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: (id, judged date, when) of a stored check, as `store.checks.latest_check` gives it.
+LatestCheck = tuple[int, dt.date, dt.datetime]
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,17 @@ class Judged:
     result: CheckResult
     check_id: int
     created_at: dt.datetime
+    _derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, kept with this judgement under `key` (the judgement never changes)."""
+        try:
+            found: T = self._derived[key]
+        except KeyError:
+            found = build()
+            if len(self._derived) < DERIVED_MAX:
+                self._derived[key] = found
+        return found
 
     def header(self) -> dict[str, Any]:
         return {
@@ -62,32 +85,88 @@ def iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+@dataclass(frozen=True)
+class _Kept:
+    key: tuple[int, dt.date]
+    judged: Judged
+    expires: float
+
+
 class JudgementCache:
-    """The latest judgement per (check id, today), kept `ttl` seconds."""
+    """The latest judgement per (check id, today): made once, re-made in the background after `ttl` s."""
 
     def __init__(self, ttl: float = 60.0) -> None:
         self.ttl = ttl
-        self._kept: dict[tuple[int, dt.date], tuple[float, Judged]] = {}
-        self._lock = threading.Lock()
+        self._kept: _Kept | None = None
+        self._judging = threading.Lock()  # one judgement at a time
+        self._refresh: threading.Thread | None = None
 
     def load(self, session: store.Session, config: Config, *, today: dt.date) -> Judged | None:
         latest = store.checks.latest_check(session, institution_key=config.institution.id)
         if latest is None:
             return None
         key = (latest[0], today)
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] > time.monotonic():
-                return kept[1]
-        judged = _judge(session, config, latest=latest, today=today)
-        with self._lock:
-            self._kept = {key: (time.monotonic() + self.ttl, judged)}
+        kept = self._kept
+        if kept is None or kept.key != key:
+            return self._judge_now(session, config, latest=latest, today=today)
+        if kept.expires <= time.monotonic():
+            self._start_refresh(session, config, latest=latest, today=today)
+        return kept.judged
+
+    def _judge_now(
+        self, session: store.Session, config: Config, *, latest: LatestCheck, today: dt.date
+    ) -> Judged:
+        """A new check or a new day: judge in this request; concurrent ones wait for the same judgement."""
+        with self._judging:
+            kept = self._kept
+            if kept is not None and kept.key == (latest[0], today):
+                return kept.judged
+            return self._keep(_judge(session, config, latest=latest, today=today), today)
+
+    def _keep(self, judged: Judged, today: dt.date) -> Judged:
+        self._kept = _Kept((judged.check_id, today), judged, time.monotonic() + self.ttl)
         return judged
 
+    def _start_refresh(
+        self, session: store.Session, config: Config, *, latest: LatestCheck, today: dt.date
+    ) -> None:
+        if not self._judging.acquire(blocking=False):
+            return  # a judgement is being made
+        try:
+            if self._refresh is not None and self._refresh.is_alive():
+                return
+            engine = session.get_bind()
+            self._refresh = threading.Thread(
+                target=self._refresh_in_background,
+                args=(engine, config, latest, today),
+                name="xxgk-judgement",
+                daemon=True,
+            )
+            self._refresh.start()
+        finally:
+            self._judging.release()
 
-def _judge(
-    session: store.Session, config: Config, *, latest: tuple[int, dt.date, dt.datetime], today: dt.date
-) -> Judged:
+    def _refresh_in_background(
+        self, engine: Any, config: Config, latest: LatestCheck, today: dt.date
+    ) -> None:
+        with self._judging:
+            kept = self._kept
+            if kept is None or kept.key != (latest[0], today) or kept.expires > time.monotonic():
+                return  # replaced or refreshed meanwhile
+            try:
+                with store.sessions(engine).begin() as session:
+                    self._keep(_judge(session, config, latest=latest, today=today), today)
+            except Exception:
+                log.exception("re-judging check %d failed; the previous judgement stays a while", latest[0])
+                self._kept = dataclasses.replace(kept, expires=time.monotonic() + self.ttl)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until a background re-judgement, if any, is done (for tests and shutdown)."""
+        if self._refresh is not None:
+            self._refresh.join(timeout)
+
+
+def _judge(session: store.Session, config: Config, *, latest: LatestCheck, today: dt.date) -> Judged:
     check_id, at, created_at = latest
     result = checks.run_check(session, config, at=at, today=today, persist=False)
     states, resolved = store.checks.check_states(

@@ -65,10 +65,21 @@ def month_chart(context: dict[str, Any]) -> Any:
     return bar_chart(bars, title=f"{context['name']} 近12个月发布数量")
 
 
+def by_month(days: dict[dt.date, int], *, start: dt.date) -> dict[tuple[int, int], int]:
+    """(year, month) → items of the days from `start` on; months without items are absent."""
+    months: dict[tuple[int, int], int] = {}
+    for day, n in days.items():
+        if day >= start:
+            months[day.year, day.month] = months.get((day.year, day.month), 0) + n
+    return months
+
+
 def calendar(days: dict[dt.date, int], *, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Items per day over [start, end] (days with items only), for the calendar heatmap."""
-    shown = [{"date": day.isoformat(), "count": n} for day, n in sorted(days.items())]
-    return {"from": start.isoformat(), "to": end.isoformat(), "total": sum(days.values()), "days": shown}
+    inside = sorted((day, n) for day, n in days.items() if start <= day <= end)
+    shown = [{"date": day.isoformat(), "count": n} for day, n in inside]
+    total = sum(n for _, n in inside)
+    return {"from": start.isoformat(), "to": end.isoformat(), "total": total, "days": shown}
 
 
 def calendar_chart(context: dict[str, Any]) -> Any:

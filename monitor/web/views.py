@@ -6,15 +6,19 @@ Each context builder is a dependency; the HTML route renders it and ``/api/…``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from monitor import checks, stats, store
 from monitor.store import web as web_store
 from monitor.web import detail, pages
 from monitor.web.charts import last_months, year_start
+from monitor.web.context import Judged
 from monitor.web.deps import Current, Db, Form, Latest, State, WebState, filters, visible_site
 
 router = APIRouter()
@@ -35,44 +39,75 @@ def render(
     return web.templates.TemplateResponse(request, template, values, status_code=status)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A page that follows from the judgement and the viewer's scope alone (overview, checklist).
+
+    Its context, and its main part as HTML, are made once per judgement, scope and filters and
+    kept with the judgement (`Judged.derived`): rendering 400 rows takes longer than the rest of
+    a request. The parts of the page that belong to the viewer (name, CSRF token) are rendered
+    for each request around it.
+    """
+
+    context: Context
+    judged: Judged | None
+    key: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, judged: Judged | None, key: tuple[Any, ...], build: Callable[[], Context]) -> Derived:
+        return cls(judged.derived(key, build) if judged is not None else build(), judged, key)
+
+    def html(self, request: Request, template: str) -> Markup:
+        """`template` rendered with the context as ``ctx`` (autoescaped), kept like the context."""
+
+        def build() -> Markup:
+            web: WebState = request.app.state.web
+            body = web.templates.get_template(template).render(ctx=self.context)
+            return Markup(body)  # noqa: S704 - rendered with autoescape on: every value is escaped
+
+        return self.judged.derived((template, *self.key), build) if self.judged is not None else build()
+
+
 # ----------------------------------------------------------------------------- overview
 
 
-def overview_context(request: Request, web: State, who: Current, latest: Latest) -> Context:
-    return pages.overview(latest, web.config, who, filters(request, ("campus", "status", "owner")))
+def overview_context(request: Request, web: State, who: Current, latest: Latest) -> Derived:
+    chosen = filters(request, ("campus", "status", "owner"))
+    key = ("overview", who.sites, *chosen.values())
+    return Derived.of(latest, key, lambda: pages.overview(latest, web.config, who, chosen))
 
 
-Overview = Annotated[Context, Depends(overview_context)]
+Overview = Annotated[Derived, Depends(overview_context)]
 
 
 @router.get("/", include_in_schema=False)
-def overview_page(request: Request, context: Overview) -> HTMLResponse:
-    return render(request, "overview.html", context)
+def overview_page(request: Request, page: Overview) -> HTMLResponse:
+    return render(request, "overview.html", page.context, table=page.html(request, "overview_table.html"))
 
 
 @router.get("/api/overview", summary="总览：每个网站与栏目的更新状态（?campus=&status=&owner=）")
-def overview_api(context: Overview) -> Context:
-    return context
+def overview_api(page: Overview) -> Context:
+    return page.context
 
 
 # ----------------------------------------------------------------------------- checklist
 
 
-def checklist_context(web: State, who: Current, latest: Latest) -> Context:
-    return pages.checklist(latest, web.config, who)
+def checklist_context(web: State, who: Current, latest: Latest) -> Derived:
+    return Derived.of(latest, ("checklist", who.sites), lambda: pages.checklist(latest, web.config, who))
 
 
-Checklist = Annotated[Context, Depends(checklist_context)]
+Checklist = Annotated[Derived, Depends(checklist_context)]
 
 
 @router.get("/checklist", include_in_schema=False)
-def checklist_page(request: Request, context: Checklist) -> HTMLResponse:
-    return render(request, "checklist.html", context)
+def checklist_page(request: Request, page: Checklist) -> HTMLResponse:
+    return render(request, "checklist.html", page.context, table=page.html(request, "checklist_table.html"))
 
 
 @router.get("/api/checklist", summary="信息公开事项清单：10 类 50 项的状态与证据")
-def checklist_api(context: Checklist) -> Context:
-    return context
+def checklist_api(page: Checklist) -> Context:
+    return page.context
 
 
 # ----------------------------------------------------------------------------- site
@@ -81,13 +116,13 @@ def checklist_api(context: Checklist) -> Context:
 def site_context(site_id: str, web: State, session: Db, who: Current, latest: Latest) -> Context:
     visible_site(site_id, web, who)
     key, today = web.config.institution.id, web.today()
-    year, month = last_months(today)[0]
     items = web_store.recent_items(session, institution_key=key, site_key=site_id)
-    months = web_store.monthly_counts(
-        session, institution_key=key, site_key=site_id, start=dt.date(year, month, 1), end=today
+    # one count per day serves both charts: the heatmap's year and the last 12 months
+    start, first_month = year_start(today), dt.date(*last_months(today)[0], 1)
+    days = web_store.daily_counts(
+        session, institution_key=key, site_key=site_id, start=min(start, first_month), end=today
     )
-    start = year_start(today)
-    days = web_store.daily_counts(session, institution_key=key, site_key=site_id, start=start, end=today)
+    months = detail.by_month(days, start=first_month)
     context = detail.site(latest, web.config, site_id=site_id, items=items, months=months, today=today)
     return {**context, "calendar": detail.calendar(days, start=start, end=today)}
 

@@ -56,6 +56,17 @@ def test_the_heatmap_has_a_cell_per_day_summing_to_the_sites_items(
     assert svg.find(f"{SVG}title") is not None
 
 
+def test_the_monthly_bars_count_the_items_of_each_month(
+    dashboard: Dashboard, clients: dict[str, httpx.Client]
+) -> None:
+    months = clients["office"].get("/api/sites/jwc").json()["months"]
+    for row in months:
+        start = dt.date.fromisoformat(f"{row['month']}-01")
+        end = min((start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1), TODAY)
+        assert row["count"] == items_in(dashboard, "jwc", start, end), row["month"]
+    assert sum(row["count"] for row in months) > 0
+
+
 def test_the_heatmap_escapes_its_labels() -> None:
     title = '<script>alert(1)</script>"><img onerror=alert(1)>'
     svg = ET.fromstring(str(heatmap({TODAY: 3}, end=TODAY, title=title)))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
+from monitor import store
+from monitor.config import load_config
 from monitor.demo import expected_verdicts
+from monitor.store.models import Column, ColumnItem, Item, Site
+from monitor.store.web import RecentItem, recent_items
+from monitor.web import pages
+from monitor.web.context import Judged, JudgementCache, Viewer
 from tests.web.conftest import TODAY, Dashboard, parse
 
 PAGES = ["/", "/checklist", "/sites/jwc", "/findings", "/stats", "/runs", "/api/docs"]
@@ -95,6 +103,87 @@ def test_the_site_page_has_columns_recent_items_and_a_12_month_svg_chart(
     assert svg is not None
     assert len(svg.find_all("rect")) == 12
     assert html.select("ol.recent li")
+
+
+def every_item_newest_first(session: store.Session, site: str) -> list[RecentItem]:
+    """All the site's items in the order of the page: one query sorting them all (the plain way)."""
+    first_column = (
+        select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == Item.id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(Item.title, Item.url, Item.published_on, Column.key, Item.is_attachment)
+        .join(Column, Column.id == first_column)
+        .join(Site, Site.id == Item.site_id)
+        .where(Site.key == site)
+        .order_by(Item.published_on.is_(None), Item.published_on.desc(), Item.id.desc())
+    )
+    return [RecentItem(*row) for row in rows]
+
+
+def test_recent_items_are_the_newest_by_date_then_id_and_undated_ones_last(dashboard: Dashboard) -> None:
+    config = load_config(dashboard.config)
+    engine = store.connect(dashboard.db_url)
+    try:
+        with store.sessions(engine).begin() as session:
+            key, undated = config.institution.id, set()
+            for _, site in config.sites():
+                every = every_item_newest_first(session, site.id)
+                for limit in (20, len(every) + 1):  # the page's 20; everything, undated ones included
+                    found = recent_items(session, institution_key=key, site_key=site.id, limit=limit)
+                    assert found == every[:limit], site.id
+                undated |= {site.id for item in every if item.published_on is None}
+            assert undated, "some site has undated items"
+    finally:
+        engine.dispose()
+
+
+def test_the_judgement_is_made_once_and_re_made_behind_the_pages(dashboard: Dashboard) -> None:
+    """Concurrent first requests share one judgement; an expired one is served while re-made."""
+    config = load_config(dashboard.config)
+    engine = store.connect(dashboard.db_url)
+    sessions = store.sessions(engine)
+
+    def load(cache: JudgementCache) -> Judged:
+        with sessions.begin() as session:
+            judged = cache.load(session, config, today=TODAY)
+        assert judged is not None
+        return judged
+
+    try:
+        cache, found = JudgementCache(), []
+        threads = [threading.Thread(target=lambda: found.append(load(cache))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert len(found) == 4
+        assert all(judged is found[0] for judged in found)
+        expiring = JudgementCache(ttl=0.0)
+        first = load(expiring)
+        assert load(expiring) is first  # expired: kept, while a new one is made in the background
+        expiring.wait(timeout=120)
+        remade = load(expiring)
+        expiring.wait(timeout=120)
+        assert remade is not first
+        office = Viewer("office", "office", None, "-")
+        assert pages.overview(remade, config, office, {}) == pages.overview(first, config, office, {})
+    finally:
+        engine.dispose()
+
+
+def test_pages_kept_with_the_judgement_follow_each_viewers_scope(clients: dict[str, httpx.Client]) -> None:
+    for _ in range(2):  # the second round meets the kept pages
+        for name in ("office", "dept", "viewer"):
+            html = parse(clients[name].get("/").text)
+            sites = {a["href"] for a in html.select("table.overview a[href^='/sites/']")}
+            matrix = parse(clients[name].get("/checklist").text)
+            evidence = {a["href"] for a in matrix.select("ul.evidence a[href^='/sites/']")}
+            if name == "dept":
+                assert sites == {"/sites/jwc"}
+                assert evidence <= {"/sites/jwc"}
+            else:
+                assert len(sites) > 1
+                assert len(evidence) > 1
 
 
 def test_an_unknown_site_is_404_in_html_and_json(clients: dict[str, httpx.Client]) -> None:
