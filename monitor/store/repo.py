@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.config import Site as SiteConfig
 from monitor.store.models import Campus, Column, ColumnItem, Institution, Item, ManualCount, Site
+from monitor.store.types import UTCDateTime
 
 _BATCH = 500
 _Row = TypeVar("_Row", Campus, Site, Column)
@@ -229,9 +231,13 @@ def _insert(
     session: Session, table: type[Item | ColumnItem | ManualCount]
 ) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return _dialect_insert(session.get_bind().dialect.name, table)
+
+
+def _dialect_insert(
+    dialect: str, table: type[Item | ColumnItem | ManualCount]
+) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def _merge(items: Sequence[NewItem]) -> list[NewItem]:
@@ -250,31 +256,23 @@ def _chunks(items: list[NewItem]) -> Iterator[list[NewItem]]:
         yield items[start : start + _BATCH]
 
 
-def _item_row(item: NewItem, *, site_id: int, seen_at: dt.datetime) -> dict[str, Any]:
-    return {
-        "site_id": site_id,
-        "url": item.url,
-        "title": item.title,
-        "published_on": item.published_on,
-        "date_source": item.date_source,
-        "is_attachment": item.is_attachment,
-        "first_seen_at": seen_at,
-        "last_seen_at": seen_at,
-    }
-
-
-def _upsert_item_rows(
-    session: Session, *, site_id: int, items: list[NewItem], seen_at: dt.datetime
-) -> list[int]:
-    """Insert or refresh ``items`` of a site; returns the ids of all of them.
+@lru_cache(maxsize=4)
+def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """Insert or refresh items of a site; built once per dialect (a Core statement, no ORM).
 
     A known item gets the new title and ``last_seen_at``; its date is filled only if it had none,
     so a dated observation is never replaced by an undated one. Either change sends the item back
-    to the title classifier (``labels_version`` 0).
+    to the title classifier (``labels_version`` 0). Executed with one parameter set per item
+    (``site_id``, ``seen_at``, ``url``, ``title``, ``published_on``, ``date_source``,
+    ``is_attachment``): a plain executemany, without the ORM's bulk path or RETURNING.
     """
-    stmt = _insert(session, Item)
+    stmt = _dialect_insert(dialect, Item).values(
+        site_id=bindparam("site_id"),
+        first_seen_at=bindparam("seen_at", type_=UTCDateTime()),
+        last_seen_at=bindparam("seen_at", type_=UTCDateTime()),
+    )
     new = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["site_id", "url"],
         set_={
             "title": new.title,
@@ -291,14 +289,16 @@ def _upsert_item_rows(
             ),
         },
     )
-    # One cached statement, many parameter sets: SQLAlchemy sends them as multi-row VALUES.
-    rows = [_item_row(i, site_id=site_id, seen_at=seen_at) for i in items]
-    return list(session.scalars(stmt.returning(Item.id), rows))
 
 
-def _link_column(session: Session, *, column_id: int, item_ids: list[int], seen_at: dt.datetime) -> None:
-    rows = [{"column_id": column_id, "item_id": item_id, "first_seen_at": seen_at} for item_id in item_ids]
-    session.execute(_insert(session, ColumnItem).on_conflict_do_nothing(), rows)
+@lru_cache(maxsize=4)
+def _column_link(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """Link the items of a site with the given URLs to a column, once: INSERT … SELECT, no ids."""
+    chosen: Select[Any, int, dt.datetime] = select(
+        bindparam("column_id"), Item.id, bindparam("seen_at", type_=UTCDateTime())
+    ).where(Item.site_id == bindparam("site_id"), Item.url.in_(bindparam("urls", expanding=True)))
+    stmt = _dialect_insert(dialect, ColumnItem)
+    return stmt.from_select(["column_id", "item_id", "first_seen_at"], chosen).on_conflict_do_nothing()
 
 
 def _known_urls(session: Session, *, site_id: int, urls: list[str]) -> set[str]:
@@ -312,13 +312,32 @@ def upsert_items(
     """Store one column's observed items of a site, in batches; returns how many were new to the site.
 
     Idempotent: storing the same observations again adds nothing. An item already known from
-    another column of the site stays one item, listed in both columns.
+    another column of the site stays one item, listed in both columns. Three statements per
+    batch of 500: which URLs are known, one executemany upsert, one INSERT … SELECT of the links.
     """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    upsert, link = _item_upsert(dialect), _column_link(dialect)
     new = 0
     for chunk in _chunks(_merge(items)):
-        new += len(chunk) - len(_known_urls(session, site_id=site_id, urls=[i.url for i in chunk]))
-        item_ids = _upsert_item_rows(session, site_id=site_id, items=chunk, seen_at=seen_at)
-        _link_column(session, column_id=column_id, item_ids=item_ids, seen_at=seen_at)
+        urls = [item.url for item in chunk]
+        new += len(chunk) - len(_known_urls(session, site_id=site_id, urls=urls))
+        rows = [
+            {
+                "site_id": site_id,
+                "seen_at": seen_at,
+                "url": item.url,
+                "title": item.title,
+                "published_on": item.published_on,
+                "date_source": item.date_source,
+                "is_attachment": item.is_attachment,
+            }
+            for item in chunk
+        ]
+        connection.execute(upsert, rows)
+        connection.execute(
+            link, {"column_id": column_id, "site_id": site_id, "seen_at": seen_at, "urls": urls}
+        )
     return new
 
 
