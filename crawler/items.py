@@ -1,4 +1,9 @@
-"""What the spider hands to the pipeline: plain dataclasses (Scrapy's itemadapter accepts them)."""
+"""What the spider hands to the pipeline: plain dataclasses (Scrapy's itemadapter accepts them).
+
+The items of a column travel by the page, not one by one: every Scrapy item costs an asyncio
+task, the spider middlewares, two signals and a log record, which for one row was as much as
+reading it (issue #3).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.store.repo import NewItem
+
 
 @dataclass(frozen=True)
-class ListingItem:
-    """One item seen in a column listing (and, where needed, dated from its article page)."""
+class ListingItems:
+    """The items one list page of a column showed (or one article page dated), in page order."""
 
     site_id: int
     column_id: int
-    url: str
-    title: str
-    published_on: dt.date | None
-    date_source: str | None
-    is_attachment: bool
+    items: tuple[NewItem, ...]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ColumnDone, ListingItem
+from crawler.items import ColumnDone, ListingItems
 from monitor import store
 from monitor.errors import MonitorError
 from monitor.store import crawls
@@ -36,7 +36,7 @@ class StorePipeline:
 
     def __init__(self, *, db_url: str, run_id: int, batch: int = BATCH) -> None:
         self.db_url, self.run_id, self.batch = db_url, run_id, batch
-        self.buffer: dict[tuple[int, int], list[ListingItem]] = defaultdict(list)
+        self.buffer: dict[tuple[int, int], list[NewItem]] = defaultdict(list)
         self.done: list[ColumnDone] = []  # outcomes waiting for the next write, in arrival order
         self.buffered = 0
         self.new: dict[int, int] = {}  # column id → committed items new to the site, until its outcome
@@ -76,9 +76,9 @@ class StorePipeline:
         return item
 
     def _take(self, item: Any) -> None:
-        if isinstance(item, ListingItem):
-            self.buffer[(item.site_id, item.column_id)].append(item)
-            self.buffered += 1
+        if isinstance(item, ListingItems):
+            self.buffer[(item.site_id, item.column_id)].extend(item.items)
+            self.buffered += len(item.items)
             if self.buffered >= self.batch:
                 self._flush()
         elif isinstance(item, ColumnDone):
@@ -93,7 +93,7 @@ class StorePipeline:
         with store.translate_errors(self.db_url), self.sessions.begin() as session:
             for (site_id, column_id), items in self.buffer.items():
                 added = store.upsert_items(
-                    session, site_id=site_id, column_id=column_id, items=[_new(i) for i in items], seen_at=now
+                    session, site_id=site_id, column_id=column_id, items=items, seen_at=now
                 )
                 new[column_id] = new.get(column_id, 0) + added
             for done in self.done:
@@ -119,14 +119,4 @@ def _record(done: ColumnDone, *, items_new: int) -> crawls.FetchRecord:
         pages_failed=done.pages_failed,
         articles=done.articles,
         validators=done.validators or None,
-    )
-
-
-def _new(item: ListingItem) -> NewItem:
-    return NewItem(
-        url=item.url,
-        title=item.title,
-        published_on=item.published_on,
-        date_source=item.date_source,
-        is_attachment=item.is_attachment,
     )

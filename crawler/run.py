@@ -9,6 +9,7 @@ starts a crawl as a subprocess (`python -m crawler`).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -151,6 +152,9 @@ def _run_spider(
 ) -> dict[str, Any]:
     settings = {**scrapy_settings(config, verbose=verbose), "XXGK_DB_URL": db_url, "XXGK_RUN_ID": run_id}
     process = CrawlerProcess(settings)
+    # Scrapy filters by level at its root handler only, so every request and item still built a
+    # DEBUG record (caller lookup included) to be thrown away; the level on the logger skips that.
+    logging.getLogger("scrapy").setLevel(settings["LOG_LEVEL"])
     if not verbose:  # a host that is down is an outcome in the summary, not a traceback
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(ColumnSpider)
@@ -158,6 +162,12 @@ def _run_spider(
     if display is not None:
         crawler.signals.connect(display.item_scraped, signal=signals.item_scraped, weak=False)
     process.crawl(crawler, jobs=jobs, today=today)
+    # The cyclic GC rescans every long-lived object (Scrapy, SQLAlchemy, the config, the jobs)
+    # at each full pass: about 15 in a full crawl, 3 s of its CPU. What exists now lives until
+    # the end of the crawl, so it leaves the GC's sight. (Rarer passes would save more, but let
+    # the responses caught in reference cycles pile up: +60 MB of peak RSS.)
+    gc.collect()
+    gc.freeze()
     try:
         if display is not None:
             display.start()

@@ -1,8 +1,9 @@
 """The one generic spider: walks every configured column, driven by config; callbacks only route.
 
 Per column it fetches the first list page (with conditional-GET validators from the last
-complete walk), turns the response into an outcome, hands the rows to the pipeline, opens an
-article page once where the list shows no date, and decides whether to page on:
+complete walk), has it read (:mod:`crawler.reader`, in a child process), turns the response into
+an outcome, hands the page's rows to the pipeline as one item, opens an article page once where
+the list shows no date, and decides whether to page on:
 
 - a *full* walk (``--full``, or a column never walked to the end) follows the pager to the end,
   bounded by ``max_pages_per_column``;
@@ -27,11 +28,13 @@ from twisted.python.failure import Failure
 
 from crawler import middlewares as mw
 from crawler.article import article_date
-from crawler.extract import Listed, Listing, extract_list, fallback_date
-from crawler.items import ColumnDone, ListingItem
+from crawler.extract import Listed, Listing, fallback_date
+from crawler.items import ColumnDone, ListingItems
+from crawler.reader import PageReader, Reading
 from crawler.settings import LIST_STATUSES
 from crawler.urls import host_of, same_site
 from monitor.config import Column
+from monitor.store.repo import NewItem
 
 MAX_REDIRECTS = 5
 
@@ -90,6 +93,19 @@ class ColumnSpider(scrapy.Spider):
         self.walks = {(job.site, job.column.id): Walk(job, _now()) for job in jobs}
         # article URL (per site) → the (walk, row) pairs waiting for its date
         self.waiting: dict[tuple[str, str], list[tuple[Walk, Listed]]] = {}
+        self.columns = {(walk.job.site, walk.job.column.id): walk.job.column for walk in self.walks.values()}
+        self.reader = PageReader(self.columns, today=today, in_child=False)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ColumnSpider:
+        """The spider, reading list pages in a child process unless ``XXGK_READER_PROCESS`` is off."""
+        spider: ColumnSpider = super().from_crawler(crawler, *args, **kwargs)
+        if crawler.settings.getbool("XXGK_READER_PROCESS", True):
+            spider.reader = PageReader(spider.columns, today=spider.today)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        self.reader.close()
 
     async def start(self) -> AsyncIterator[Any]:
         for walk in self.walks.values():
@@ -139,17 +155,26 @@ class ColumnSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ list pages
 
-    def parse_list(self, response: Response) -> Iterator[Any]:
+    async def parse_list(self, response: Response) -> AsyncIterator[Any]:
         walk: Walk = response.meta["walk"]
         try:
-            yield from self._route_list(walk, response)
+            reading = await self._read(walk, response)
+            for output in self._route_list(walk, response, reading):
+                yield output
         except Exception as exc:  # a page that breaks extraction is one column's problem
             self.logger.exception("column %s/%s: %s", walk.job.site, walk.job.column.id, response.url)
             self.crawler.stats.inc_value("xxgk/errors/extract")
             self._page_failed(walk, response.meta["page"], "parse_failed", response.status, repr(exc))
-        yield from self._settle(walk)
+        for output in self._settle(walk):
+            yield output
 
-    def _route_list(self, walk: Walk, response: Response) -> Iterator[Any]:
+    async def _read(self, walk: Walk, response: Response) -> Reading | None:
+        """The reading of a 2xx text page (in the reader process); None for any other response."""
+        if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
+            return None
+        return await self.reader.read(response, key=(walk.job.site, walk.job.column.id))
+
+    def _route_list(self, walk: Walk, response: Response, reading: Reading | None) -> Iterator[Any]:
         page, status = response.meta["page"], response.status
         if status == 304:
             walk.pages += 1
@@ -159,12 +184,14 @@ class ColumnSpider(scrapy.Spider):
             yield from self._redirect(walk, response)
         elif status >= 400:
             self._page_failed(walk, page, mw.outcome_for_status(status), status, f"HTTP {status}")
-        elif mw.is_login_page(response) or (
+        elif (reading and reading.login) or (
             response.meta.get("redirect_urls") and mw.is_login_url(response.url)
         ):
             self._page_failed(walk, page, "auth_required", status, f"login page at {response.url}")
+        elif reading is None:
+            self._page_failed(walk, page, "parse_failed", response.status, "not a text page")
         else:
-            yield from self._listing(walk, response)
+            yield from self._listing(walk, response, reading)
 
     def _redirect(self, walk: Walk, response: Response) -> Iterator[Any]:
         page, hops = response.meta["page"], response.meta["hops"]
@@ -178,15 +205,12 @@ class ColumnSpider(scrapy.Spider):
             error = f"redirected off the configured hosts to {target}"
             self._page_failed(walk, page, "not_found", response.status, error)
 
-    def _listing(self, walk: Walk, response: Response) -> Iterator[Any]:
-        page = response.meta["page"]
-        if not isinstance(response, TextResponse):
-            self._page_failed(walk, page, "parse_failed", response.status, "not a text page")
-            return
-        listing = extract_list(response, column=walk.job.column, today=self.today)
-        if not listing.found:
-            outcome = "blocked" if mw.is_block_page(response) else "parse_failed"
-            self._page_failed(walk, page, outcome, response.status, f"no list recognised ({listing.profile})")
+    def _listing(self, walk: Walk, response: Response, reading: Reading) -> Iterator[Any]:
+        page, listing = response.meta["page"], reading.listing
+        if listing is None or not listing.found:
+            outcome = "blocked" if reading.blocked else "parse_failed"
+            profile = listing.profile if listing else "none"
+            self._page_failed(walk, page, outcome, response.status, f"no list recognised ({profile})")
             return
         walk.pages += 1
         self._keep_validators(walk, response, page)
@@ -208,6 +232,8 @@ class ColumnSpider(scrapy.Spider):
             ]
 
     def _rows(self, walk: Walk, rows: Iterable[Listed]) -> Iterator[Any]:
+        """The page's new rows as one item; an article request for each row the list leaves undated."""
+        found = []
         for row in rows:
             if row.url in walk.seen:
                 continue
@@ -218,7 +244,9 @@ class ColumnSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             else:
-                yield self._item(walk, row, row.published_on, row.date_source)
+                found.append(_observed(row, row.published_on, row.date_source))
+        if found:
+            yield ListingItems(walk.job.site_id, walk.job.column_id, tuple(found))
 
     def _more_pages(self, walk: Walk, listing: Listing, rows: list[Listed], page: int) -> Iterator[Request]:
         if walk.job.settled is None:
@@ -253,21 +281,10 @@ class ColumnSpider(scrapy.Spider):
     def _dated(self, walk: Walk, url: str, found: tuple[dt.date, str] | None) -> Iterator[Any]:
         for waiter, row in self.waiting.pop((walk.job.site, url), []):
             day, source = found or fallback_date(row.url) or (None, None)
-            yield self._item(waiter, row, day, source)
+            yield ListingItems(waiter.job.site_id, waiter.job.column_id, (_observed(row, day, source),))
             yield from self._settle(waiter)
 
     # ------------------------------------------------------------------ outcomes
-
-    def _item(self, walk: Walk, row: Listed, day: dt.date | None, source: str | None) -> ListingItem:
-        return ListingItem(
-            site_id=walk.job.site_id,
-            column_id=walk.job.column_id,
-            url=row.url,
-            title=row.title,
-            published_on=day,
-            date_source=source if day else None,
-            is_attachment=row.is_attachment,
-        )
 
     def _set_outcome(self, walk: Walk, page: int, outcome: str, status: int | None) -> None:
         if page == 1 and walk.outcome is None:
@@ -306,3 +323,13 @@ class ColumnSpider(scrapy.Spider):
             articles=walk.articles,
             validators=walk.validators if outcome in ("ok", "empty") else {},
         )
+
+
+def _observed(row: Listed, day: dt.date | None, source: str | None) -> NewItem:
+    return NewItem(
+        url=row.url,
+        title=row.title,
+        published_on=day,
+        date_source=source if day else None,
+        is_attachment=row.is_attachment,
+    )

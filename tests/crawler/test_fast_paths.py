@@ -27,7 +27,7 @@ from parsel import Selector
 from sqlalchemy import func, select
 from w3lib.url import canonicalize_url
 
-from crawler.items import ColumnDone, ListingItem
+from crawler.items import ColumnDone, ListingItems
 from crawler.pipelines import StorePipeline
 from crawler.profiles import drupal, vsb, webplus
 from crawler.profiles.generic import (
@@ -41,7 +41,7 @@ from crawler.profiles.generic import (
 from crawler.profiles.generic import select as select_css
 from crawler.urls import ATTACHMENT_EXTENSIONS, PLAIN, VSB_DOWNLOAD_PATH, canonical, is_attachment, suffix
 from monitor.errors import StoreError
-from monitor.store import column_ids, connect, crawls, sessions, site_ids, sync_config, upgrade
+from monitor.store import NewItem, column_ids, connect, crawls, sessions, site_ids, sync_config, upgrade
 from monitor.store.models import ColumnFetch, ColumnItem, Item
 from tests.crawler.test_profiles import EXPECTED
 from tests.crawler.test_profiles import response as fixture_response
@@ -237,9 +237,9 @@ def stored(tmp_path: Path, db_url: str) -> tuple[str, int, dict[tuple[str, str],
     return db_url, run, columns, site
 
 
-def listing(site_id: int, column_id: int, n: int) -> ListingItem:
+def listing(site_id: int, column_id: int, n: int) -> ListingItems:
     url = f"http://today.example.edu.cn/info/{n}.htm"
-    return ListingItem(site_id, column_id, url, f"通知 {n}", dt.date(2026, 11, 1), "list", False)
+    return ListingItems(site_id, column_id, (NewItem(url, f"通知 {n}", dt.date(2026, 11, 1), "list"),))
 
 
 def done(column: str, column_id: int, seen: int) -> ColumnDone:
