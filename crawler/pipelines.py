@@ -1,11 +1,17 @@
 """Store what the spider saw, in batches, through `monitor.store`; idempotent, so a re-run doubles nothing.
 
-Items and column outcomes (:class:`ColumnDone`) are buffered together and written in one
-transaction when the buffer holds ``batch`` items (``XXGK_BATCH``, default :data:`BATCH`) and at
-the end of the crawl: one upsert per column per batch, then the outcomes. A column's outcome
-thus always lands in the same transaction as its last items (the spider hands it over after
-them), so a crawl killed at any point leaves either both or neither: the next run sees the
-column as not walked to the end and walks it again (see `monitor.store.crawls`).
+Items and column outcomes (:class:`ColumnDone`) are staged together and written in one
+transaction when ``batch`` items are staged (``XXGK_BATCH``, default :data:`BATCH`) and at the
+end of the crawl: one upsert per column per batch, then the outcomes. A column's outcome is
+staged after all of its items (the spider hands it over after them), so it is never committed
+before them: a crawl killed at any point leaves no outcome without its items, and the next run
+sees a column without one as not walked to the end and walks it again (see
+`monitor.store.crawls`).
+
+The writing (:class:`Batches`) happens in the crawl's helper process when there is one
+(:mod:`crawler.helper`): one batch at a time, in the order staged, each awaited by the item
+that filled it while the reactor goes on. A batch that fails stays with the writer and is
+tried again with the next one (the crawl stops on a store error).
 
 ``items_new`` of an outcome counts the column's items new to the site over all the batches
 that held them; a batch only counts once it is committed.
@@ -16,12 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.helper import STATE, Helper
 from crawler.items import ColumnDone, ListingItems
+from crawler.reader import WRITE
 from monitor import store
 from monitor.errors import MonitorError
 from monitor.store import crawls
@@ -30,17 +40,60 @@ from monitor.store.repo import NewItem
 log = logging.getLogger(__name__)
 BATCH = 2000
 
+#: Items by (site id, column id), and outcomes in arrival order: what one write adds.
+Batch = tuple[dict[tuple[int, int], list[NewItem]], list[ColumnDone]]
+
+
+class Batches:
+    """The writing side: what was added, written in one transaction per :meth:`flush`."""
+
+    def __init__(self, *, db_url: str, run_id: int) -> None:
+        self.db_url, self.run_id = db_url, run_id
+        self.engine = store.connect(db_url)
+        self.sessions = store.sessions(self.engine)
+        self.items: dict[tuple[int, int], list[NewItem]] = defaultdict(list)
+        self.done: list[ColumnDone] = []
+        self.new: dict[int, int] = {}  # column id → committed items new to the site, until its outcome
+
+    def add(self, items: Mapping[tuple[int, int], Sequence[NewItem]], done: Sequence[ColumnDone]) -> None:
+        for key, found in items.items():
+            self.items[key].extend(found)
+        self.done.extend(done)
+
+    def flush(self) -> None:
+        """Write every item added, then every outcome, in one transaction; keep them if it fails."""
+        if not self.items and not self.done:
+            return
+        new = dict(self.new)
+        now = dt.datetime.now(dt.UTC)
+        with store.translate_errors(self.db_url), self.sessions.begin() as session:
+            for (site_id, column_id), items in self.items.items():
+                added = store.upsert_items(
+                    session, site_id=site_id, column_id=column_id, items=items, seen_at=now
+                )
+                new[column_id] = new.get(column_id, 0) + added
+            for done in self.done:
+                fetch = _record(done, items_new=new.pop(done.column_id, 0))
+                crawls.record_fetch(session, run_id=self.run_id, fetch=fetch)
+        self.new = new
+        self.items.clear()
+        self.done.clear()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
 
 class StorePipeline:
     crawler: Crawler | None = None
 
     def __init__(self, *, db_url: str, run_id: int, batch: int = BATCH) -> None:
         self.db_url, self.run_id, self.batch = db_url, run_id, batch
-        self.buffer: dict[tuple[int, int], list[NewItem]] = defaultdict(list)
-        self.done: list[ColumnDone] = []  # outcomes waiting for the next write, in arrival order
+        self.staged: dict[tuple[int, int], list[NewItem]] = defaultdict(list)
+        self.done: list[ColumnDone] = []  # outcomes staged for the next write, in arrival order
         self.buffered = 0
-        self.new: dict[int, int] = {}  # column id → committed items new to the site, until its outcome
-        self.engine: Any = None
+        self.helper: Helper | None = None  # the spider's helper process, if it has one
+        self.writer: Batches | None = None  # the writer in this process, once needed
+        self.unconfirmed: list[Batch] = []  # handed to the helper, not yet committed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -52,8 +105,10 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.engine = store.connect(self.db_url)
-        self.sessions = store.sessions(self.engine)
+        spider = self.crawler.spider if self.crawler is not None else None
+        self.helper = getattr(spider, "helper", None)
+        if self.helper is None:
+            self._writer()  # fail now, not at the first batch, if the database cannot be opened
 
     def close_spider(self) -> None:
         try:
@@ -61,11 +116,15 @@ class StorePipeline:
         except MonitorError as exc:
             log.error("cannot store the last items: %s", exc)
         finally:
-            self.engine.dispose()
+            if self.writer is not None:
+                self.writer.close()
+            if self._in_child():
+                self._call_child(_close_in_child)
 
     async def process_item(self, item: Any) -> Any:
         try:
-            self._take(item)
+            if self._stage(item):
+                await self._write()
         except MonitorError as exc:
             # The database went away: stop, so the next run (which sees these columns as not
             # walked to the end) redoes them; nothing half-written is left behind.
@@ -76,33 +135,95 @@ class StorePipeline:
         return item
 
     def _take(self, item: Any) -> None:
+        """:meth:`process_item`, waiting for the write of a full batch (for tests and tools)."""
+        if self._stage(item):
+            self._flush()
+
+    def _stage(self, item: Any) -> bool:
+        """Stage an item or an outcome; True when a batch is full."""
         if isinstance(item, ListingItems):
-            self.buffer[(item.site_id, item.column_id)].extend(item.items)
+            self.staged[(item.site_id, item.column_id)].extend(item.items)
             self.buffered += len(item.items)
-            if self.buffered >= self.batch:
-                self._flush()
         elif isinstance(item, ColumnDone):
             self.done.append(item)
+        return self.buffered >= self.batch
 
-    def _flush(self) -> None:
-        """Write every buffered item, then every buffered outcome, in one transaction."""
-        if not self.buffer and not self.done:
-            return
-        new = dict(self.new)
-        now = dt.datetime.now(dt.UTC)
-        with store.translate_errors(self.db_url), self.sessions.begin() as session:
-            for (site_id, column_id), items in self.buffer.items():
-                added = store.upsert_items(
-                    session, site_id=site_id, column_id=column_id, items=items, seen_at=now
-                )
-                new[column_id] = new.get(column_id, 0) + added
-            for done in self.done:
-                fetch = _record(done, items_new=new.pop(done.column_id, 0))
-                crawls.record_fetch(session, run_id=self.run_id, fetch=fetch)
-        self.new = new
-        self.buffer.clear()
+    def _batch(self) -> Batch:
+        batch = (dict(self.staged), list(self.done))
+        self.staged.clear()
         self.done.clear()
         self.buffered = 0
+        return batch
+
+    async def _write(self) -> None:
+        """Write the staged batch, in the helper process when there is one, and wait for it."""
+        batch = self._batch()
+        if not self._in_child():
+            self._write_here(batch)
+            return
+        helper = self.helper
+        assert helper is not None
+        self.unconfirmed.append(batch)
+        try:
+            await helper.run(_write_in_child, self.db_url, self.run_id, batch, priority=WRITE)
+        except BrokenProcessPool:
+            self._write_here()
+            return
+        self.unconfirmed.remove(batch)
+
+    def _flush(self) -> None:
+        """:meth:`_write`, blocking: at the end of the crawl, and when the process writes itself."""
+        batch = self._batch()
+        if not self._in_child():
+            self._write_here(batch)
+            return
+        self.unconfirmed.append(batch)
+        try:
+            self._call_child(_write_in_child, self.db_url, self.run_id, batch)
+        except BrokenProcessPool:
+            self._write_here()
+            return
+        self.unconfirmed.remove(batch)
+
+    def _write_here(self, batch: Batch | None = None) -> None:
+        """Write in this process: ``batch``, after whatever the helper took and did not confirm.
+
+        Upserts are idempotent, so a batch the helper had committed before it died is written
+        again without doubling anything (its items then count as not new).
+        """
+        writer = self._writer()
+        for unconfirmed in self.unconfirmed:
+            writer.add(*unconfirmed)
+        self.unconfirmed.clear()
+        if batch is not None:
+            writer.add(*batch)
+        writer.flush()
+
+    def _writer(self) -> Batches:
+        if self.writer is None:
+            self.writer = Batches(db_url=self.db_url, run_id=self.run_id)
+        return self.writer
+
+    def _in_child(self) -> bool:
+        return self.helper is not None and not self.helper.broken
+
+    def _call_child(self, task: Any, *args: Any) -> None:
+        assert self.helper is not None
+        self.helper.call(task, *args)
+
+
+def _write_in_child(db_url: str, run_id: int, batch: Batch) -> None:
+    writer = STATE.get("writer")
+    if writer is None:
+        writer = STATE["writer"] = Batches(db_url=db_url, run_id=run_id)
+    writer.add(*batch)
+    writer.flush()
+
+
+def _close_in_child() -> None:
+    writer = STATE.pop("writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _record(done: ColumnDone, *, items_new: int) -> crawls.FetchRecord:

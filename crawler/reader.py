@@ -1,45 +1,39 @@
-"""List pages read in a child process, so that the reactor's process only fetches, routes and stores.
+"""What a 2xx text page of a column is: a login form, a list (read or not found), a block page.
 
-Reading a list page (HTML parse, profile, rows, dates) is the crawl's largest CPU cost after
-Scrapy itself, and the reactor runs on one core. :class:`PageReader` hands each 2xx text page to
-one child process (``spawn``ed, with the columns and the crawl date given once) and awaits its
-:class:`Reading`; the spider goes on with other responses meanwhile, so the two run on two cores.
-What the child returns is exactly what :func:`read_page` returns in process, and it is a pure
-function of the page: the child touches neither the network nor the store, so a crawl killed at
-any point loses nothing more than before (the child ends with its parent).
+:func:`read_page` is a pure function of the page. :class:`PageReader` runs it in the crawl's
+helper process (:mod:`crawler.helper`) when there is one, else in process: the child gets the
+response's class, URL, status, headers and body, and returns the very :class:`Reading`.
 
-With ``XXGK_READER_PROCESS = False``, or once the child has died, pages are read in process.
+:class:`ReadingMiddleware` has each list page read before it leaves the downloader. A page
+waiting for its reading there is one of the downloader's active requests, which
+``CONCURRENT_REQUESTS`` bounds; waiting in the spider's callback instead, it would hold the
+``CONCURRENT_ITEMS`` asyncio tasks Scrapy starts per callback (hundreds of pages did: +120 MB).
+Politeness is unchanged: the per-host concurrency counts transfers, and a page being read is
+no longer being transferred.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import logging
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from scrapy.http import Headers, TextResponse
+from scrapy.crawler import Crawler
+from scrapy.http import Headers, Request, Response, TextResponse
 
 from crawler import middlewares as mw
 from crawler.extract import Listing, extract_list
+from crawler.helper import STATE, ColumnKey, Helper
 from monitor.config import Column
 
-log = logging.getLogger(__name__)
-
-#: A column as the child knows it: (site id, column id).
-ColumnKey = tuple[str, str]
+#: Helper priorities: readings that decide the next request, batches of items, other readings.
+URGENT, WRITE, LATER = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What a 2xx text page of a column is: a login form, a list (found or not), a block page."""
+    """What a 2xx text page of a column is."""
 
     login: bool
     listing: Listing | None  # None for a login page
@@ -55,55 +49,49 @@ def read_page(response: TextResponse, *, column: Column, today: dt.date) -> Read
 
 
 class PageReader:
-    """Reads list pages in one child process; :meth:`read` is awaited by the spider's callbacks."""
+    """Reads list pages in the helper process when there is one; :meth:`read` is awaited by callbacks."""
 
-    def __init__(self, columns: Mapping[ColumnKey, Column], *, today: dt.date, in_child: bool = True) -> None:
-        self.columns, self.today = dict(columns), today
-        self.pool: ProcessPoolExecutor | None = None
-        if in_child:
-            self.pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_child,
-                initargs=(self.columns, today),
-            )
-            self.pool.submit(int)  # start the child now: its imports overlap the first downloads
+    def __init__(self, columns: Mapping[ColumnKey, Column], *, today: dt.date, helper: Helper | None) -> None:
+        self.columns, self.today, self.helper = dict(columns), today, helper
 
-    async def read(self, response: TextResponse, *, key: ColumnKey) -> Reading:
-        if self.pool is not None:
+    async def read(self, response: TextResponse, *, key: ColumnKey, urgent: bool = True) -> Reading:
+        """The page's reading; an ``urgent`` one (the next request depends on it) goes first."""
+        if self.helper is not None and not self.helper.broken:
+            priority = URGENT if urgent else LATER
             try:
-                return await asyncio.wrap_future(self.pool.submit(_read_in_child, key, *_pack(response)))
+                return await self.helper.run(_read_in_child, key, *_pack(response), priority=priority)
             except BrokenProcessPool:
-                log.warning("the page reader process died; reading list pages in process from now on")
-                self.pool = None
+                pass  # the helper said so in the log; this page is read here
         return read_page(response, column=self.columns[key], today=self.today)
 
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
 
+class ReadingMiddleware:
+    """Downloader middleware: a list page gets ``meta["reading"]`` (or ``meta["reading_error"]``).
 
-# ----------------------------------------------------------------------------- the child side
+    The spider marks its list requests with ``meta["read"]`` and reads them with its
+    ``read(request, response)`` coroutine; other requests pass untouched.
+    """
 
-_child: dict[str, object] = {}
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReadingMiddleware:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        read = getattr(self.crawler.spider, "read", None)
+        if request.meta.get("read") and read is not None:
+            try:
+                request.meta["reading"] = await read(request, response)
+            except Exception as exc:  # the spider's callback reports it, as a page it could not read
+                request.meta["reading_error"] = exc
+        return response
 
 
 def _pack(response: TextResponse) -> tuple[type[TextResponse], str, int, dict[bytes, list[bytes]], bytes]:
     """What the child needs to rebuild the response: its class, URL, status, headers and body."""
     return type(response), response.url, response.status, dict(response.headers), response.body
-
-
-def _start_child(columns: dict[ColumnKey, Column], today: dt.date) -> None:
-    _child.update(columns=columns, today=today)
-    parent = multiprocessing.parent_process()
-    if parent is not None:  # a parent killed with SIGKILL cannot stop its child: the child notices
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(0)
 
 
 def _read_in_child(
@@ -115,5 +103,4 @@ def _read_in_child(
     body: bytes,
 ) -> Reading:
     response = cls(url=url, status=status, headers=Headers(headers), body=body)
-    columns: dict[ColumnKey, Column] = _child["columns"]  # type: ignore[assignment]
-    return read_page(response, column=columns[key], today=_child["today"])  # type: ignore[arg-type]
+    return read_page(response, column=STATE["columns"][key], today=STATE["today"])

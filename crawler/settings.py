@@ -53,6 +53,7 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "crawler.reader.ReadingMiddleware": 10,  # the last to see a response: after retries
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         # robots.txt is kept for a day between runs (as large crawlers do), so a quiet night

@@ -1,7 +1,7 @@
 """The one generic spider: walks every configured column, driven by config; callbacks only route.
 
 Per column it fetches the first list page (with conditional-GET validators from the last
-complete walk), has it read (:mod:`crawler.reader`, in a child process), turns the response into
+complete walk), has it read (:mod:`crawler.reader`, in the helper process), turns the response into
 an outcome, hands the page's rows to the pipeline as one item, opens an article page once where
 the list shows no date, and decides whether to page on:
 
@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 from crawler import middlewares as mw
 from crawler.article import article_date
 from crawler.extract import Listed, Listing, fallback_date
+from crawler.helper import Helper
 from crawler.items import ColumnDone, ListingItems
 from crawler.reader import PageReader, Reading
 from crawler.settings import LIST_STATUSES
@@ -94,18 +95,21 @@ class ColumnSpider(scrapy.Spider):
         # article URL (per site) → the (walk, row) pairs waiting for its date
         self.waiting: dict[tuple[str, str], list[tuple[Walk, Listed]]] = {}
         self.columns = {(walk.job.site, walk.job.column.id): walk.job.column for walk in self.walks.values()}
-        self.reader = PageReader(self.columns, today=today, in_child=False)
+        self.helper: Helper | None = None  # the pipeline writes through it too
+        self.reader = PageReader(self.columns, today=today, helper=None)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ColumnSpider:
-        """The spider, reading list pages in a child process unless ``XXGK_READER_PROCESS`` is off."""
+        """The spider, with a helper process (:mod:`crawler.helper`) unless ``XXGK_HELPER_PROCESS`` is off."""
         spider: ColumnSpider = super().from_crawler(crawler, *args, **kwargs)
-        if crawler.settings.getbool("XXGK_READER_PROCESS", True):
-            spider.reader = PageReader(spider.columns, today=spider.today)
+        if crawler.settings.getbool("XXGK_HELPER_PROCESS", True):
+            spider.helper = Helper(columns=spider.columns, today=spider.today)
+            spider.reader = PageReader(spider.columns, today=spider.today, helper=spider.helper)
         return spider
 
     def closed(self, reason: str) -> None:
-        self.reader.close()
+        if self.helper is not None:  # the pipeline has written its last batch by now
+            self.helper.close()
 
     async def start(self) -> AsyncIterator[Any]:
         for walk in self.walks.values():
@@ -122,15 +126,26 @@ class ColumnSpider(scrapy.Spider):
             headers["If-Modified-Since"] = modified
         return headers
 
-    def _list_request(self, walk: Walk, url: str, *, page: int, hops: int = 0) -> Request:
+    def _list_request(
+        self, walk: Walk, url: str, *, page: int, hops: int = 0, fanout: bool = False
+    ) -> Request:
+        """A list page; one the walk waits for (not one of many requested at once) goes first."""
         walk.pending += 1
         walk.requested.add(url)
-        meta = {"walk": walk, "page": page, "hops": hops, "dont_redirect": True}
+        meta = {
+            "walk": walk,
+            "page": page,
+            "hops": hops,
+            "fanout": fanout,
+            "read": True,
+            "dont_redirect": True,
+        }
         return Request(
             url,
             headers=self._headers(walk, url, page),
             callback=self.parse_list,
             errback=self.list_failed,
+            priority=0 if fanout else 1,
             meta={**meta, "handle_httpstatus_list": LIST_STATUSES},
             dont_filter=True,
         )
@@ -158,7 +173,7 @@ class ColumnSpider(scrapy.Spider):
     async def parse_list(self, response: Response) -> AsyncIterator[Any]:
         walk: Walk = response.meta["walk"]
         try:
-            reading = await self._read(walk, response)
+            reading = await self._reading(response)
             for output in self._route_list(walk, response, reading):
                 yield output
         except Exception as exc:  # a page that breaks extraction is one column's problem
@@ -168,11 +183,26 @@ class ColumnSpider(scrapy.Spider):
         for output in self._settle(walk):
             yield output
 
-    async def _read(self, walk: Walk, response: Response) -> Reading | None:
-        """The reading of a 2xx text page (in the reader process); None for any other response."""
+    async def read(self, request: Request, response: Response) -> Reading | None:
+        """The reading of a 2xx text list page (in the helper process); None for any other response.
+
+        Called by :class:`crawler.reader.ReadingMiddleware` as the page leaves the downloader.
+        """
         if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
             return None
-        return await self.reader.read(response, key=(walk.job.site, walk.job.column.id))
+        walk: Walk = request.meta["walk"]
+        key, fanout = (walk.job.site, walk.job.column.id), request.meta.get("fanout", False)
+        return await self.reader.read(response, key=key, urgent=not fanout)
+
+    async def _reading(self, response: Response) -> Reading | None:
+        """The page's reading from the middleware, or read now when the middleware is not there."""
+        meta = response.meta
+        if "reading_error" in meta:
+            raise meta["reading_error"]
+        if "reading" in meta:
+            reading: Reading | None = meta["reading"]
+            return reading
+        return await self.read(response.request, response) if response.request else None
 
     def _route_list(self, walk: Walk, response: Response, reading: Reading | None) -> Iterator[Any]:
         page, status = response.meta["page"], response.status
@@ -255,10 +285,11 @@ class ColumnSpider(scrapy.Spider):
             targets = [listing.next_url]
         else:
             targets = []
+        fanout = len(targets) > 1  # all the pages at once: none of them decides another request
         for number, url in enumerate((u for u in targets if u and u not in walk.requested), start=1):
             if len(walk.requested) >= walk.job.max_pages:
                 break
-            yield self._list_request(walk, url, page=page + number)
+            yield self._list_request(walk, url, page=page + number, fanout=fanout)
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
         walk: Walk = failure.request.meta["walk"]  # type: ignore[attr-defined]

@@ -10,11 +10,13 @@
   ``.xpath(".//text()")`` for every selector of every family template, on every fixture, and
   the cheap class-word tests for nav and pinned rows match their regexes;
 - ``pipelines.StorePipeline`` writes items and outcomes together in batches, with ``items_new``
-  summed over the batches, and a failed batch leaves neither.
+  summed over the batches, and a failed batch leaves neither; written by the helper process,
+  the batches give the same rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from parsel import Selector
 from sqlalchemy import func, select
 from w3lib.url import canonicalize_url
 
+from crawler.helper import Helper
 from crawler.items import ColumnDone, ListingItems
 from crawler.pipelines import StorePipeline
 from crawler.profiles import drupal, vsb, webplus
@@ -303,3 +306,29 @@ def test_a_failed_batch_leaves_neither_items_nor_outcomes(
     monkeypatch.undo()
     pipeline.close_spider()  # the buffer was kept: written now, items_new still right
     assert counts(db_url) == (3, 3, {notices: 3})
+
+
+def test_the_helper_process_writes_what_the_process_itself_would(stored: Any) -> None:
+    db_url, run_id, columns, site = stored
+    notices, news = columns[("today", "notices")], columns[("today", "news")]
+    pipeline = StorePipeline(db_url=db_url, run_id=run_id, batch=4)
+    pipeline.helper = Helper(columns={}, today=NOW.date())
+
+    def feed(*items: Any) -> None:
+        async def each() -> None:
+            for item in items:
+                await pipeline.process_item(item)
+
+        asyncio.run(each())
+
+    try:
+        feed(*(listing(site, notices, n) for n in range(3)), done("notices", notices, 3))
+        assert counts(db_url) == (0, 0, {})
+        feed(listing(site, news, 2))  # a full batch: written in the child, awaited
+        assert counts(db_url) == (3, 4, {notices: 3})
+        feed(*(listing(site, news, n) for n in range(3, 8)), done("news", news, 6))
+        pipeline.close_spider()
+        assert counts(db_url) == (8, 9, {notices: 3, news: 5})
+        assert pipeline.writer is None  # nothing was written in this process
+    finally:
+        pipeline.helper.close()

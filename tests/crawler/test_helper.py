@@ -1,4 +1,4 @@
-"""The page reader process gives what reading in process gives, survives its child, and dies with its parent.
+"""The helper process reads pages as the crawl's process would, can die, and dies with its parent.
 
 Real child processes (``spawn``), the saved list fixtures, a login form and a block page.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse, TextResponse
 
+from crawler.helper import Helper
 from crawler.reader import PageReader, Reading, read_page
 from tests.crawler.test_profiles import EXPECTED, column, response
 
@@ -44,11 +45,11 @@ def read_all(reader: PageReader, responses: dict[str, TextResponse]) -> dict[str
 def test_the_child_reads_every_page_as_the_process_itself_would() -> None:
     responses = pages()
     columns = {("site", name): column(res.url) for name, res in responses.items()}
-    reader = PageReader(columns, today=TODAY)
+    helper = Helper(columns=columns, today=TODAY)
     try:
-        got = read_all(reader, responses)
+        got = read_all(PageReader(columns, today=TODAY, helper=helper), responses)
     finally:
-        reader.close()
+        helper.close()
     want = {
         name: read_page(res, column=columns[("site", name)], today=TODAY) for name, res in responses.items()
     }
@@ -62,25 +63,26 @@ def test_the_child_reads_every_page_as_the_process_itself_would() -> None:
 def test_a_dead_child_leaves_the_reading_to_the_process() -> None:
     responses = {n: r for n, r in pages().items() if n.startswith("webplus")}
     columns = {("site", name): column(res.url) for name, res in responses.items()}
-    reader = PageReader(columns, today=TODAY)
+    helper = Helper(columns=columns, today=TODAY)
+    reader = PageReader(columns, today=TODAY, helper=helper)
     try:
         read_all(reader, dict(list(responses.items())[:1]))  # the child is up
-        assert reader.pool is not None
-        for pid in list(reader.pool._processes):
+        assert helper.pool is not None
+        for pid in list(helper.pool._processes):
             os.kill(pid, signal.SIGKILL)
         got = read_all(reader, responses)
-        assert reader.pool is None
+        assert helper.broken
     finally:
-        reader.close()
+        helper.close()
     assert got == {n: read_page(r, column=columns[("site", n)], today=TODAY) for n, r in responses.items()}
 
 
 PARENT = """
 import datetime as dt, sys, time
-from crawler.reader import PageReader
-reader = PageReader({}, today=dt.date(2026, 11, 26))
-reader.pool.submit(int).result()
-print(*reader.pool._processes, flush=True)
+from crawler.helper import Helper
+helper = Helper(columns={}, today=dt.date(2026, 11, 26))
+helper.call(int)
+print(*helper.pool._processes, flush=True)
 time.sleep(60)
 """
 
