@@ -3,8 +3,13 @@
 The reactor runs in one process on one core; reading list pages (HTML parse, profile, rows,
 dates: :mod:`crawler.reader`) and writing the items (:mod:`crawler.pipelines`) were most of its
 CPU time besides Scrapy itself. :class:`Helper` runs both in one child process (``spawn``ed, so
-nothing of the reactor is inherited), one task at a time in the order given, while the reactor
-goes on fetching: the crawl then uses the machine's second core.
+nothing of the reactor is inherited), one task at a time, while the reactor goes on fetching:
+the crawl then uses the machine's second core.
+
+The two talk over one pipe: a task is a pickled ``(function, args)``, its answer a pickled
+``(ok, value)``, in the order sent. The reactor hears answers through the event loop (no
+threads), and sends a task only when fewer than ``in_flight`` are out, so the pipe never holds
+more than those. Tasks waiting to be sent go by priority (lower first, then in the order given).
 
 The child ends with its parent, even one killed with SIGKILL: a batch it was writing is then
 rolled back by the database, as it would have been in process. When the child dies the
@@ -15,6 +20,7 @@ child at all.
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import heapq
 import itertools
@@ -22,10 +28,9 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from monitor.config import Column
@@ -39,102 +44,157 @@ ColumnKey = tuple[str, str]
 STATE: dict[str, Any] = {}
 
 
-class Helper:
-    """One child process that runs the tasks it is given; see the module docstring.
+class HelperGone(Exception):
+    """The helper process has ended: do the work in process."""
 
-    :meth:`run` queues a task by priority (lower first, then in the order given) and keeps at
-    most ``in_flight`` of them in the child, so that a page whose reading decides the next
-    request (a column's first page, the next page of a walk that follows its pager) never waits
-    behind the pages already requested all at once, nor behind a batch of items.
-    """
+
+class Helper:
+    """One child process that runs the tasks it is given; see the module docstring."""
 
     def __init__(self, *, columns: Mapping[ColumnKey, Column], today: dt.date, in_flight: int = 2) -> None:
-        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_child,
-            initargs=(dict(columns), today),
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child_end, dict(columns), today), name="xxgk-helper", daemon=True
         )
-        self.pool.submit(int)  # start the child now: its imports overlap the first downloads
-        self.in_flight, self.running = in_flight, 0
+        self.process.start()
+        child_end.close()
+        self.in_flight = in_flight
+        self.sent: collections.deque[asyncio.Future[Any] | None] = (
+            collections.deque()
+        )  # None: a blocking call
         self.queue: list[tuple[int, int, Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
         self.order = itertools.count()
-
-    @property
-    def broken(self) -> bool:
-        return self.pool is None
+        self.listening: asyncio.AbstractEventLoop | None = None
+        self.broken = False
 
     async def run(self, task: Callable[..., T], *args: Any, priority: int = 0) -> T:
-        """``task(*args)`` in the child, awaited; raises :class:`BrokenProcessPool` if it dies."""
-        if self.pool is None:
-            raise BrokenProcessPool("the helper process has ended")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        """``task(*args)`` in the child, awaited; raises :class:`HelperGone` if the child has ended."""
+        if self.broken:
+            raise HelperGone
+        loop = asyncio.get_running_loop()
+        if self.listening is not loop:
+            loop.add_reader(self.conn.fileno(), self._answers)
+            self.listening = loop
+        future: asyncio.Future[T] = loop.create_future()
         heapq.heappush(self.queue, (priority, next(self.order), task, args, future))
         self._dispatch()
         return await future
 
     def call(self, task: Callable[..., T], *args: Any) -> T:
-        """``task(*args)`` in the child after every task queued so far, waited for (blocking)."""
-        while self.queue and self.pool is not None:
-            self._submit(*heapq.heappop(self.queue)[2:])
-        if self.pool is None:
-            raise BrokenProcessPool("the helper process has ended")
-        try:
-            return self.pool.submit(task, *args).result()
-        except BrokenProcessPool:
-            self._lost()
-            raise
+        """``task(*args)`` in the child after every task given so far, waited for (blocking)."""
+        while self.queue and not self.broken:
+            self._send(*heapq.heappop(self.queue)[2:])
+        if self.broken or not self._send(task, args, None):
+            raise HelperGone
+        while not self.broken:
+            future = self.sent[0]
+            ok, value = self._answer()
+            if future is None:
+                if ok:
+                    return value  # type: ignore[no-any-return]
+                raise value
+        raise HelperGone
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Let the child end (it does when the pipe closes) and wait for it."""
+        if self.listening is not None and not self.listening.is_closed():
+            self.listening.remove_reader(self.conn.fileno())
+        self.conn.close()
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+        self._lost(quietly=True)
+
+    # ------------------------------------------------------------------ the pipe
 
     def _dispatch(self) -> None:
-        while self.queue and self.running < self.in_flight and self.pool is not None:
-            self._submit(*heapq.heappop(self.queue)[2:])
+        while self.queue and len(self.sent) < self.in_flight and not self.broken:
+            self._send(*heapq.heappop(self.queue)[2:])
 
-    def _submit(self, task: Callable[..., Any], args: tuple[Any, ...], future: asyncio.Future[Any]) -> None:
-        assert self.pool is not None
+    def _send(
+        self, task: Callable[..., Any], args: tuple[Any, ...], future: asyncio.Future[Any] | None
+    ) -> bool:
         try:
-            done = self.pool.submit(task, *args)
-        except BrokenProcessPool as exc:
+            self.conn.send_bytes(pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError):
             self._lost()
-            future.set_exception(exc)
-            return
-        self.running += 1
-        loop = future.get_loop()
-        done.add_done_callback(lambda done: loop.call_soon_threadsafe(self._finished, done, future))
+            if future is not None and not future.done():
+                future.set_exception(HelperGone())
+            return False
+        self.sent.append(future)
+        return True
 
-    def _finished(self, done: Future[Any], future: asyncio.Future[Any]) -> None:
-        self.running -= 1
-        error = done.exception()
-        if isinstance(error, BrokenProcessPool):
+    def _answers(self) -> None:
+        """The event loop's reader: settle the futures of every answer that has arrived."""
+        try:
+            while not self.broken and self.conn.poll():
+                if not self.sent:  # readable with nothing asked: the child has ended
+                    self._lost()
+                    break
+                self._answer()
+        except (HelperGone, OSError, ValueError):
             self._lost()
-        if not future.done():
-            if error is None:
-                future.set_result(done.result())
-            else:
-                future.set_exception(error)
         self._dispatch()
 
-    def _lost(self) -> None:
-        if self.pool is None:
+    def _answer(self) -> tuple[bool, Any]:
+        try:
+            ok, value = pickle.loads(self.conn.recv_bytes())  # noqa: S301 - our own child, our own pipe
+        except (EOFError, OSError) as exc:
+            self._lost()
+            raise HelperGone from exc
+        future = self.sent.popleft()
+        if future is not None and not future.done():
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        return ok, value
+
+    def _lost(self, *, quietly: bool = False) -> None:
+        if self.broken:
             return
-        log.warning("the helper process died; reading and writing in process from now on")
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = None
-        for *_, future in self.queue:
+        self.broken = True
+        if not quietly:
+            log.warning("the helper process died; reading and writing in process from now on")
+        if self.listening is not None and not self.listening.is_closed() and not self.conn.closed:
+            self.listening.remove_reader(self.conn.fileno())
+        waiting = [f for f in self.sent if f is not None] + [entry[-1] for entry in self.queue]
+        for future in waiting:
             if not future.done():
-                future.set_exception(BrokenProcessPool("the helper process has ended"))
+                future.set_exception(HelperGone())
+        self.sent.clear()
         self.queue.clear()
 
 
-def _start_child(columns: dict[ColumnKey, Column], today: dt.date) -> None:
+# ----------------------------------------------------------------------------- the child
+
+
+def _serve(
+    conn: multiprocessing.connection.Connection, columns: dict[ColumnKey, Column], today: dt.date
+) -> None:
+    """The child's loop: run each task received, answer ``(ok, value)``; end when the pipe closes."""
     STATE.update(columns=columns, today=today)
     parent = multiprocessing.parent_process()
     if parent is not None:  # a parent killed with SIGKILL cannot stop its child: the child notices
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+    while True:
+        try:
+            task, args = pickle.loads(conn.recv_bytes())  # noqa: S301 - our own parent, our own pipe
+        except (EOFError, OSError):
+            return
+        try:
+            answer = (True, task(*args))
+        except Exception as exc:
+            answer = (False, exc)
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an answer that does not pickle is an error of the task
+            data = pickle.dumps((False, RuntimeError(f"{task.__name__}: {exc!r}")))
+        try:
+            conn.send_bytes(data)
+        except (OSError, ValueError):
+            return
 
 
 def _exit_with(sentinel: int) -> None:

@@ -23,13 +23,12 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.helper import STATE, Helper
+from crawler.helper import STATE, Helper, HelperGone
 from crawler.items import ColumnDone, ListingItems
 from crawler.reader import WRITE
 from monitor import store
@@ -166,7 +165,7 @@ class StorePipeline:
         self.unconfirmed.append(batch)
         try:
             await helper.run(_write_in_child, self.db_url, self.run_id, batch, priority=WRITE)
-        except BrokenProcessPool:
+        except HelperGone:
             self._write_here()
             return
         self.unconfirmed.remove(batch)
@@ -180,7 +179,7 @@ class StorePipeline:
         self.unconfirmed.append(batch)
         try:
             self._call_child(_write_in_child, self.db_url, self.run_id, batch)
-        except BrokenProcessPool:
+        except HelperGone:
             self._write_here()
             return
         self.unconfirmed.remove(batch)

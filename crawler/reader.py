@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.http import Headers, Request, Response, TextResponse
 
 from crawler import middlewares as mw
-from crawler.extract import Listing, extract_list
-from crawler.helper import STATE, ColumnKey, Helper
+from crawler.extract import Listed, Listing, extract_list
+from crawler.helper import STATE, ColumnKey, Helper, HelperGone
 from monitor.config import Column
 
 #: Helper priorities: readings that decide the next request, batches of items, other readings.
@@ -59,8 +59,10 @@ class PageReader:
         if self.helper is not None and not self.helper.broken:
             priority = URGENT if urgent else LATER
             try:
-                return await self.helper.run(_read_in_child, key, *_pack(response), priority=priority)
-            except BrokenProcessPool:
+                return _expand(
+                    await self.helper.run(_read_in_child, key, *_pack(response), priority=priority)
+                )
+            except HelperGone:
                 pass  # the helper said so in the log; this page is read here
         return read_page(response, column=self.columns[key], today=self.today)
 
@@ -101,6 +103,31 @@ def _read_in_child(
     status: int,
     headers: dict[bytes, list[bytes]],
     body: bytes,
-) -> Reading:
+) -> tuple[Any, ...]:
     response = cls(url=url, status=status, headers=Headers(headers), body=body)
-    return read_page(response, column=STATE["columns"][key], today=STATE["today"])
+    return _compact(read_page(response, column=STATE["columns"][key], today=STATE["today"]))
+
+
+def _compact(reading: Reading) -> tuple[Any, ...]:
+    """A reading as plain tuples: pickled and unpickled several times faster than the dataclasses."""
+    listing = reading.listing
+    if listing is None:
+        return reading.login, reading.blocked, None
+    rows = [
+        (r.url, r.title, r.published_on, r.date_source, r.pinned, r.is_attachment, r.needs_article)
+        for r in listing.rows
+    ]
+    return (
+        reading.login,
+        reading.blocked,
+        (listing.found, rows, listing.next_url, listing.page_urls, listing.profile),
+    )
+
+
+def _expand(packed: tuple[Any, ...]) -> Reading:
+    login, blocked, listing = packed
+    if listing is None:
+        return Reading(login=login, listing=None, blocked=blocked)
+    found, rows, next_url, page_urls, profile = listing
+    listed = tuple(Listed(*row) for row in rows)
+    return Reading(login=login, listing=Listing(found, listed, next_url, page_urls, profile), blocked=blocked)

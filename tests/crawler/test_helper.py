@@ -67,9 +67,7 @@ def test_a_dead_child_leaves_the_reading_to_the_process() -> None:
     reader = PageReader(columns, today=TODAY, helper=helper)
     try:
         read_all(reader, dict(list(responses.items())[:1]))  # the child is up
-        assert helper.pool is not None
-        for pid in list(helper.pool._processes):
-            os.kill(pid, signal.SIGKILL)
+        os.kill(helper.process.pid, signal.SIGKILL)
         got = read_all(reader, responses)
         assert helper.broken
     finally:
@@ -77,12 +75,30 @@ def test_a_dead_child_leaves_the_reading_to_the_process() -> None:
     assert got == {n: read_page(r, column=columns[("site", n)], today=TODAY) for n, r in responses.items()}
 
 
+def test_a_task_that_fails_raises_its_error_and_the_helper_goes_on() -> None:
+    helper = Helper(columns={}, today=TODAY)
+
+    async def main() -> list[object]:
+        tasks = [helper.run(int, "12"), helper.run(int, "x"), helper.run(int, "7", priority=-1)]
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        twelve, error, seven = asyncio.run(main())
+        assert (twelve, seven) == (12, 7)
+        assert isinstance(error, ValueError)
+        assert helper.call(int, "5") == 5
+        assert not helper.broken
+    finally:
+        helper.close()
+    assert not helper.process.is_alive()
+
+
 PARENT = """
 import datetime as dt, sys, time
 from crawler.helper import Helper
 helper = Helper(columns={}, today=dt.date(2026, 11, 26))
 helper.call(int)
-print(*helper.pool._processes, flush=True)
+print(helper.process.pid, flush=True)
 time.sleep(60)
 """
 
