@@ -5,7 +5,8 @@
   demo campus's item links and 4,000 generated odd ones (hosts, ports, escapes, dot segments,
   queries, fragments, non-ASCII);
 - ``urls.is_attachment`` reads a plain URL's path without ``urlsplit``, and ``urls.suffix`` is
-  ``PurePosixPath(path).suffix``: both compared with the former code;
+  ``PurePosixPath(path).suffix``: both compared with the former code; ``urls.host_of`` reads a
+  simple authority with a regex: compared with ``urlsplit(url).hostname``;
 - ``profiles.generic.select`` / ``element_text`` on lxml match parsel's ``Selector.css`` /
   ``.xpath(".//text()")`` for every selector of every family template, on every fixture, and
   the cheap class-word tests for nav and pinned rows match their regexes;
@@ -42,7 +43,15 @@ from crawler.profiles.generic import (
     text_of,
 )
 from crawler.profiles.generic import select as select_css
-from crawler.urls import ATTACHMENT_EXTENSIONS, PLAIN, VSB_DOWNLOAD_PATH, canonical, is_attachment, suffix
+from crawler.urls import (
+    ATTACHMENT_EXTENSIONS,
+    PLAIN,
+    VSB_DOWNLOAD_PATH,
+    canonical,
+    host_of,
+    is_attachment,
+    suffix,
+)
 from monitor.errors import StoreError
 from monitor.store import NewItem, column_ids, connect, crawls, sessions, site_ids, sync_config, upgrade
 from monitor.store.models import ColumnFetch, ColumnItem, Item
@@ -167,6 +176,13 @@ def test_is_attachment_equals_the_former_one() -> None:
     urls = [url for href, base in LINKS if isinstance(url := outcome(canonical, href, base), str)]
     urls += ["https://example.zip/", "http://files.pdf:8080/", "https://x.cn/a.PDF", "https://x.cn/a.pdf/"]
     assert [is_attachment(url) for url in urls] == [reference_is_attachment(url) for url in urls]
+
+
+def test_host_of_is_urlsplit_hostname() -> None:
+    urls = [href for href, _ in LINKS] + [urljoin(base, href.strip()) for href, base in LINKS]
+    urls += ["http://user@x.cn/", "http://[::1]:80/", "HTTP://X.CN:8080", "http://x.cn:", "http://", "x.cn/a"]
+    urls += ["http://x.cn\t/", "http://x.cn/a\tb", " http://x.cn/", "h-t+t.p://x.cn?q", "1http://x.cn/"]
+    assert [host_of(url) for url in urls] == [(urlsplit(url).hostname or "").lower() for url in urls]
 
 
 def test_suffix_is_purepath_suffix() -> None:
