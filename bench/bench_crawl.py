@@ -1,7 +1,11 @@
 """The crawl benchmarks of issue #3, against the demo campus at HIT scale on loopback.
 
     .venv/bin/python bench/bench_crawl.py [--runs 3] [--today 2026-11-26] [--concurrency 8]
-                                          [--readme bench/README.md] [--profile]
+                                          [--readme bench/README.md] [--profile] [--worktree]
+
+By default the code measured is a clean export of HEAD (``git archive HEAD`` into a temporary
+directory, the benchmark re-run from there), so that uncommitted edits in the work tree count
+for nothing; ``--worktree`` measures the work tree as it is (for iterating).
 
 Each run starts the demo server in its own process (``python -m monitor.demo.server --scale
 hit``, fresh for every timed crawl, so every crawl meets a cold page cache and the same flaky
@@ -551,14 +555,15 @@ def settings_note(b: Bench) -> str:
 
 
 def section(b: Bench, body: str) -> str:
-    shown = [a for a in _without_option(sys.argv[1:], "--readme") if a != "--keep"]
+    shown = [a for a in _without_option(sys.argv[1:], "--readme") if a not in ("--keep", "--worktree")]
     cmd = ".venv/bin/python bench/bench_crawl.py " + " ".join(shown)
     published = ", ".join(f"{s}/{c} {n}" for (s, c), n in sorted(b.new_day["published"].items()))
     return "\n".join(
         [
             BEGIN,
             f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} with `{cmd.strip()}` "
-            f"({b.args.runs} runs, medians; crawl date {b.args.today}).",
+            f"({b.args.runs} runs, medians; crawl date {b.args.today}; code: "
+            f"{os.environ.get('BENCH_CRAWL_CODE', 'the work tree')}).",
             "",
             f"- Machine: {machine()}.",
             f"- Crawl settings (both spiders): {settings_note(b)}.",
@@ -629,7 +634,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-readme", action="store_true", help="print the table only")
     parser.add_argument("--profile", action="store_true", help="also profile one full crawl (cProfile)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (DBs, logs)")
+    parser.add_argument("--worktree", action="store_true", help="measure the work tree, not a clean HEAD")
     return parser.parse_args()
+
+
+def run_on_head(args: argparse.Namespace) -> int:
+    """Re-run this benchmark from a clean export of HEAD (``git archive``), with ``--worktree``."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix=f"bench-crawl-{commit}-") as export:
+        archive = subprocess.run(["git", "archive", "HEAD"], capture_output=True, check=True, cwd=ROOT)
+        subprocess.run(["tar", "-x", "-C", export], input=archive.stdout, check=True)
+        print(f"measuring a clean export of HEAD {commit} in {export}", file=sys.stderr)
+        argv = [sys.executable, str(Path(export) / "bench" / "bench_crawl.py"), *sys.argv[1:], "--worktree"]
+        if not args.no_readme and "--readme" not in " ".join(sys.argv):
+            argv += ["--readme", str(args.readme)]
+        env = {**os.environ, "BENCH_CRAWL_CODE": f"a clean export of {commit}"}
+        return subprocess.run(argv, cwd=export, env=env, check=False).returncode
 
 
 def main() -> None:
@@ -637,6 +659,8 @@ def main() -> None:
         run_baseline(sys.argv[2], sys.argv[3])
         return
     args = parse_args()
+    if not args.worktree:
+        sys.exit(run_on_head(args))
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     try:
         bench = prepare(args, work)
