@@ -27,9 +27,12 @@ The code measured is a clean export (``git archive``) of each of ``--commits`` (
    script (``done()``) prints p50/p90/p95/p99/max from wrk's latency histogram, and counts every
    answer that is not 200 (wrk itself counts only >= 400 as errors, so a redirect to the login
    page would pass unseen). ``--duration`` is longer than the judgement's minute, so every run
-   meets one re-judgement. wrk is closed-loop (a new request only when one returns): a stall of
-   all connections delays few requests, so it shows in requests/s, p99 and max more than in
-   p95 (coordinated omission).
+   meets at least one re-judgement. wrk is closed-loop (a connection sends its next request when
+   the last one returns), but before ``done()`` it corrects its latency histogram for that
+   (``stats_correct``: each latency longer than the mean interval between a connection's
+   requests adds the latencies the requests it held back would have had). So a stall of a few
+   seconds weighs in the percentiles as it would for users arriving at a steady rate; the
+   requests/s are wrk's raw count.
 3. CPU of the server process (``/proc/PID/stat``) and of the whole machine (``/proc/stat``)
    during each measured run, and the JSON twins (``/api/overview``, ``/api/checklist``,
    ``/api/sites/ID``) compared between the code versions.
@@ -515,7 +518,7 @@ def sameness(results: list[BackendResult]) -> str:
 def section(
     results: list[BackendResult], args: argparse.Namespace, body: str, load_avg: tuple[str, str]
 ) -> str:
-    argv = [a for a in sys.argv[1:] if not a.startswith("--readme")]
+    argv = [a for a in sys.argv[1:] if not a.startswith(("--readme", "--no-readme", "--keep"))]
     cmd = (".venv/bin/python bench/bench_web.py " + " ".join(argv)).strip()
     versions = ", ".join(f"`{label}`" for label, _ in args.sources)
     first = results[0] if results else None
@@ -526,8 +529,10 @@ def section(
         "`xxgk serve` (uvicorn, 1 worker, access log on: the product's defaults).",
         f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 60s` with the "
         f"session cookie of an `office` user, after a {args.warmup} s warm-up of the same shape; one page "
-        "at a time. Latencies are wrk's (closed loop), server CPU is the uvicorn process's share of one "
-        "core, machine busy is all CPUs (2 = 100 %), wrk and the database included.",
+        "at a time. Latencies are wrk's, corrected by wrk for its closed loop (see the docstring); server "
+        "CPU is the uvicorn process's share of one core (its SQLite calls run outside the GIL, so it "
+        "can pass 100 %); machine busy is all CPUs (2 = 100 %), wrk, the database and other "
+        "sessions' work included.",
     ]
     if first is not None:
         checks_took = ", ".join(f"{r.backend} {r.check:.0f} s" for r in results)
