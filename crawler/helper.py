@@ -6,10 +6,13 @@ CPU time besides Scrapy itself. :class:`Helper` runs both in one child process (
 nothing of the reactor is inherited), one task at a time, while the reactor goes on fetching:
 the crawl then uses the machine's second core.
 
-The two talk over one pipe: a task is a pickled ``(function, args)``, its answer a pickled
-``(ok, value)``, in the order sent. The reactor hears answers through the event loop (no
-threads), and sends a task only when fewer than ``in_flight`` are out, so the pipe never holds
-more than those. Tasks waiting to be sent go by priority (lower first, then in the order given).
+The two talk over one socket pair: a task is a pickled ``(function, args)``, its answer a
+pickled ``(ok, value)``, in the order sent. The reactor hears answers through the event loop (no
+threads). It keeps up to ``in_flight`` tasks out, so that the child never waits for the
+reactor's next one, and no more than ``budget`` bytes of them, well under what the socket
+buffers hold, so that sending never blocks the reactor. Tasks waiting to be sent go by priority
+(lower first, then in the order given): with at most ``in_flight - 1`` ahead of it, an urgent
+task waits for a few milliseconds of the child's work, not for all that is queued.
 
 The child ends with its parent, even one killed with SIGKILL: a batch it was writing is then
 rolled back by the database, as it would have been in process. When the child dies the
@@ -51,7 +54,14 @@ class HelperGone(Exception):
 class Helper:
     """One child process that runs the tasks it is given; see the module docstring."""
 
-    def __init__(self, *, columns: Mapping[ColumnKey, Column], today: dt.date, in_flight: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        columns: Mapping[ColumnKey, Column],
+        today: dt.date,
+        in_flight: int = 8,
+        budget: int = 128 * 1024,
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe()
         self.process = context.Process(
@@ -59,11 +69,11 @@ class Helper:
         )
         self.process.start()
         child_end.close()
-        self.in_flight = in_flight
-        self.sent: collections.deque[asyncio.Future[Any] | None] = (
-            collections.deque()
-        )  # None: a blocking call
-        self.queue: list[tuple[int, int, Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = []
+        self.in_flight, self.budget = in_flight, budget
+        #: Tasks sent and not yet answered, in order: (future, or None for a blocking call; bytes).
+        self.sent: collections.deque[tuple[asyncio.Future[Any] | None, int]] = collections.deque()
+        self.sent_bytes = 0
+        self.queue: list[tuple[int, int, bytes, asyncio.Future[Any]]] = []
         self.order = itertools.count()
         self.listening: asyncio.AbstractEventLoop | None = None
         self.broken = False
@@ -77,7 +87,7 @@ class Helper:
             loop.add_reader(self.conn.fileno(), self._answers)
             self.listening = loop
         future: asyncio.Future[T] = loop.create_future()
-        heapq.heappush(self.queue, (priority, next(self.order), task, args, future))
+        heapq.heappush(self.queue, (priority, next(self.order), _task(task, args), future))
         self._dispatch()
         return await future
 
@@ -85,10 +95,10 @@ class Helper:
         """``task(*args)`` in the child after every task given so far, waited for (blocking)."""
         while self.queue and not self.broken:
             self._send(*heapq.heappop(self.queue)[2:])
-        if self.broken or not self._send(task, args, None):
+        if self.broken or not self._send(_task(task, args), None):
             raise HelperGone
         while not self.broken:
-            future = self.sent[0]
+            future = self.sent[0][0]
             ok, value = self._answer()
             if future is None:
                 if ok:
@@ -109,20 +119,25 @@ class Helper:
     # ------------------------------------------------------------------ the pipe
 
     def _dispatch(self) -> None:
-        while self.queue and len(self.sent) < self.in_flight and not self.broken:
+        while self.queue and not self.broken and self._room(len(self.queue[0][2])):
             self._send(*heapq.heappop(self.queue)[2:])
 
-    def _send(
-        self, task: Callable[..., Any], args: tuple[Any, ...], future: asyncio.Future[Any] | None
-    ) -> bool:
+    def _room(self, size: int) -> bool:
+        """Whether a task of ``size`` bytes may go now (one always may when none is out)."""
+        if not self.sent:
+            return True
+        return len(self.sent) < self.in_flight and self.sent_bytes + size <= self.budget
+
+    def _send(self, data: bytes, future: asyncio.Future[Any] | None) -> bool:
         try:
-            self.conn.send_bytes(pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL))
+            self.conn.send_bytes(data)
         except (OSError, ValueError):
             self._lost()
             if future is not None and not future.done():
                 future.set_exception(HelperGone())
             return False
-        self.sent.append(future)
+        self.sent.append((future, len(data)))
+        self.sent_bytes += len(data)
         return True
 
     def _answers(self) -> None:
@@ -143,7 +158,8 @@ class Helper:
         except (EOFError, OSError) as exc:
             self._lost()
             raise HelperGone from exc
-        future = self.sent.popleft()
+        future, size = self.sent.popleft()
+        self.sent_bytes -= size
         if future is not None and not future.done():
             if ok:
                 future.set_result(value)
@@ -159,12 +175,17 @@ class Helper:
             log.warning("the helper process died; reading and writing in process from now on")
         if self.listening is not None and not self.listening.is_closed() and not self.conn.closed:
             self.listening.remove_reader(self.conn.fileno())
-        waiting = [f for f in self.sent if f is not None] + [entry[-1] for entry in self.queue]
+        waiting = [f for f, _ in self.sent if f is not None] + [entry[-1] for entry in self.queue]
         for future in waiting:
             if not future.done():
                 future.set_exception(HelperGone())
         self.sent.clear()
+        self.sent_bytes = 0
         self.queue.clear()
+
+
+def _task(task: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    return pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # ----------------------------------------------------------------------------- the child
