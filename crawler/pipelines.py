@@ -23,9 +23,8 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.helper import STATE, Helper, HelperGone
@@ -35,6 +34,9 @@ from monitor import store
 from monitor.errors import MonitorError
 from monitor.store import crawls
 from monitor.store.repo import NewItem
+
+if TYPE_CHECKING:  # the helper process imports this module: no Scrapy engine there
+    from scrapy.crawler import Crawler
 
 log = logging.getLogger(__name__)
 BATCH = 2000

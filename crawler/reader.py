@@ -17,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import Crawler
 from scrapy.http import Headers, Request, Response, TextResponse
 
 from crawler import middlewares as mw
 from crawler.extract import Listed, Listing, extract_list
 from crawler.helper import STATE, ColumnKey, Helper, HelperGone
 from monitor.config import Column
+
+if TYPE_CHECKING:  # the helper process imports this module: no Scrapy engine there
+    from scrapy.crawler import Crawler
 
 #: Helper priorities: readings that decide the next request, batches of items, other readings.
 URGENT, WRITE, LATER = 0, 1, 2
