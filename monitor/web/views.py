@@ -200,15 +200,7 @@ def stats_tables(request: Request, web: State, session: Db, who: Current) -> sta
         start, end = stats.statistics_year(web.config.institution.year_start, today=web.today())
     if start > end:
         raise HTTPException(400, "起始日期晚于结束日期")
-    key = web.config.institution.id
-    counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
-    manual = store.manual_counts(session, institution_key=key, start=start, end=end)
-    before = (checks.year_before(start), checks.year_before(end))
-    last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
-    by_type = store.checks.report_type_counts(session, institution_key=key, start=start, end=end)
-    tables = stats.build_tables(
-        web.config, start=start, end=end, counts=counts, manual=manual, last_year=last_year, by_type=by_type
-    )
+    tables = checks.period_tables(session, web.config, start=start, end=end)
     return detail.visible_tables(tables, who)
 
 
