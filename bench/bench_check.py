@@ -1375,7 +1375,7 @@ def table(results: list[Result]) -> str:
     split_row("steady, in process (median): the whole check", lambda s: s.total, steady)
     split_row("— load_config", t("load_config"), steady)
     split_row(
-        "— connect + ensure_current (Alembic reads the migrations)",
+        "— connect + ensure_current (`alembic_version` against HEAD_REVISION)",
         lambda s: s.timers.get("connect") + s.timers.get("ensure_current"),
         steady,
     )
