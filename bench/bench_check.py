@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sections  # bench/sections.py: the script's directory is first on sys.path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1504,26 +1505,6 @@ def section(results: list[Result], args: argparse.Namespace, body: str, plans: l
     )
 
 
-INTRO = """# Benchmarks
-
-Benchmarks run on demand, not in CI; numbers are ratios against a baseline run in the same run
-where possible. Each script's docstring says how to run it.
-"""
-
-
-def write_readme(path: Path, generated: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else INTRO
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + generated + rest.split(END, 1)[1]
-    elif HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        text = head + HEADING + "\n\n" + generated + "\n" + rest
-    else:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{generated}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -1589,7 +1570,7 @@ def main() -> None:
         generated = section(results, args, table(results), plans)
         print(generated)
         if not args.no_readme:
-            write_readme(args.readme, generated)
+            sections.write(args.readme, generated, heading=HEADING, begin=BEGIN, end=END)
         for result in results:
             for what, plan in result.plans.items():
                 print(

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sections  # bench/sections.py: the script's directory is first on sys.path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -589,26 +590,6 @@ def _without_option(argv: list[str], name: str) -> list[str]:
     return out
 
 
-INTRO = """# Benchmarks
-
-Benchmarks run on demand, not in CI; numbers are ratios against a baseline run in the same run
-where possible. Each script's docstring says how to run it.
-"""
-
-
-def write_readme(path: Path, generated: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else INTRO
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + generated + rest.split(END, 1)[1]
-    elif HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        text = head + HEADING + "\n\n" + generated + "\n" + rest
-    else:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{generated}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -670,7 +651,7 @@ def main() -> None:
         generated = section(bench, table(bench))
         print(generated)
         if not args.no_readme:
-            write_readme(args.readme, generated)
+            sections.write(args.readme, generated, heading=HEADING, begin=BEGIN, end=END)
         if args.profile:
             _print_profile(bench.profile())
     finally:

@@ -64,6 +64,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+import sections  # bench/sections.py: the script's directory is first on sys.path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -563,20 +564,6 @@ class _Versioned:
     version: str
 
 
-def write_readme(path: Path, generated: str) -> None:
-    """Replace the generated block, or add the section at the end; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8")
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + generated + rest.split(END, 1)[1]
-    elif HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        text = head + HEADING + "\n\n" + generated + "\n" + rest
-    else:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{generated}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 # ----------------------------------------------------------------------------- main
 
 
@@ -641,7 +628,7 @@ def main() -> None:
         generated = section(results, args, table(results), (" ".join(load_before), " ".join(load_after)))
         print(generated)
         if not args.no_readme:
-            write_readme(args.readme, generated)
+            sections.write(args.readme, generated, heading=HEADING, begin=BEGIN, end=END)
     finally:
         for backend in backends:
             with contextlib.suppress(Exception):
