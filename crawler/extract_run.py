@@ -8,7 +8,8 @@ SOURCE is a saved file or an http(s) URL. A URL is fetched once, politely: robot
 the institution's User-Agent and delay when a config is given (polite defaults otherwise, as
 ``discover``), redirects followed only as far as robots.txt allows. A file is read as bytes,
 its charset found as on a crawl (declared, then sniffed, then :func:`crawler.extract.decode_fix`);
-``--url`` gives the page's own URL, which its links are resolved against.
+``--url`` gives the page's own URL, which its links are resolved against; without it, the
+URL a browser noted when it saved the page, else ``http://localhost/FILE``.
 
 List mode prints ``{"profile", "found", "rows": [{"title", "url", "date", "date_source",
 "pinned", "attachment", "needs_article"}], "next": [url, …]}``; article mode (``--article``)
@@ -21,11 +22,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -41,6 +43,10 @@ from monitor.errors import CrawlError, MonitorError
 #: Families a single page can be read with: jsonapi needs a column's ``api`` mapping.
 LIST_FAMILIES = tuple(name for name in get_args(CmsFamily) if name != "jsonapi")
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a saved list or article page is well under a megabyte
+#: Browsers' "Save as" note of where a page came from.
+SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[!-~]+?)\s*-->")
+#: The stand-in origin of a saved file whose URL is not known: root-relative links resolve on it.
+NO_URL = "http://localhost/"
 
 
 def column_for(url: str, *, cms: str) -> Column:
@@ -90,7 +96,13 @@ def response_from_file(path: Path, *, url: str | None) -> TextResponse:
         body = path.read_bytes()
     except OSError as exc:
         raise CrawlError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return HtmlResponse(url=url or path.resolve().as_uri(), body=body)
+    return HtmlResponse(url=url or _saved_from(body) or f"{NO_URL}{quote(path.name)}", body=body)
+
+
+def _saved_from(body: bytes) -> str | None:
+    """The URL a browser noted when it saved the page (``<!-- saved from url=(0042)http://… -->``)."""
+    found = SAVED_FROM.search(body[:4096])
+    return found[1].decode("ascii") if found else None
 
 
 # ----------------------------------------------------------------------------- one polite fetch

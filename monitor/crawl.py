@@ -119,3 +119,45 @@ def _last_line(text: str) -> str:
     """The child's one-line error, without its own prefix."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1].removeprefix("discover: error: ") if lines else ""
+
+
+EXTRACT_TIMEOUT = 120
+
+
+def extract_command(
+    *,
+    source: str,
+    url: str | None = None,
+    cms: str = "auto",
+    today: dt.date | None = None,
+    article: bool = False,
+    config_path: Path | None = None,
+) -> list[str]:
+    """The argv of `python -m crawler.extract_run`: one page read as the crawler reads it."""
+    argv = [sys.executable, "-m", "crawler.extract_run", source, "--cms", cms]
+    if url is not None:
+        argv += ["--url", url]
+    if today is not None:
+        argv += ["--today", today.isoformat()]
+    if article:
+        argv.append("--article")
+    if config_path is not None:
+        argv += ["--config", str(config_path)]
+    return argv
+
+
+def run_extract(argv: list[str], *, timeout: float = EXTRACT_TIMEOUT) -> tuple[bool, str]:
+    """(found, the JSON it printed) of one extraction; a page that cannot be read → CrawlError."""
+    try:
+        child = subprocess.run(  # noqa: S603 - our own interpreter and module
+            argv, capture_output=True, text=True, timeout=timeout, start_new_session=True, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise CrawlError(f"the extraction did not finish within {timeout:.0f} s and was stopped") from None
+    except OSError as exc:
+        raise CrawlError(f"cannot start the extraction: {exc}") from None
+    if child.returncode in (0, 1) and child.stdout.strip():
+        return child.returncode == 0, child.stdout
+    lines = [line.strip() for line in child.stderr.splitlines() if line.strip()]
+    message = lines[-1].removeprefix("extract: error: ") if lines else ""
+    raise CrawlError(message or f"the extraction ended with exit code {child.returncode}")

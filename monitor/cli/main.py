@@ -75,6 +75,7 @@ LAZY_COMMANDS = {
     "import-counts": "monitor.cli.compliance",
     "crawl": "monitor.cli.crawling",
     "discover": "monitor.cli.crawling",
+    "extract": "monitor.cli.extracting",
     "demo": "monitor.cli.crawling",
     "report": "monitor.cli.reporting",
     "schedule": "monitor.cli.reporting",
