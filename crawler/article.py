@@ -11,7 +11,8 @@ import datetime
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from copy import deepcopy
 from typing import Any
 
 from parsel import Selector, SelectorList
@@ -47,7 +48,9 @@ _LABELLED = (
     '//body//*[not(self::script or self::style)][text()[contains(., "发") or contains(., "时间")'
     ' or contains(., "日期") or contains(., "公布") or contains(., "更新")]]'
 )
-_LABEL = re.compile(r"(?:发布|发表|发文|发稿|公布|更新|上传)(?:时间|日期)|(?:^|\s)(?:时间|日期)\s*[:：]")
+_LABEL = re.compile(
+    r"(?:发布|发表|发文|发稿|公布|更新|上传)(?:时间|日期)|(?:发布|发表)于|(?:^|\s)(?:时间|日期)\s*[:：]"
+)
 # Sidebars, related-news boxes and footers hold other articles' dates.
 _ASIDE_WORDS = ("side", "related", "relate", "xgxw", "xgwz", "recommend", "tuijian", "footer")
 _ASIDE_TAGS = frozenset({"aside", "nav", "footer"})
@@ -79,9 +82,13 @@ def article_date(response: TextResponse, *, today: datetime.date) -> tuple[datet
     3. other ``<meta>`` (publishdate, article:published_time, og:release_date …), microdata and
        JSON-LD ``datePublished`` → "meta": after the selectors, because templates fill them less
        faithfully than the CMS fills its own date element;
-    4. a labelled date (发布时间：…) anywhere in the page → "article";
-    5. htmldate (extensive_search=False, original_date=True) → "fallback", if it is installed.
-    Steps 2 and 4 skip sidebars, related-news boxes, footers and a header's "今天是…" greeting.
+    4. the date line under the article's heading (the h1 or the text that repeats the <title>), with
+       or without a label: ``2005年08月16日　来源：新华网``, ``2004-12-10　阅读10544次``, or a date
+       written by a short script there (``showDate("2020/04/17 01:43:09")``) → "article";
+    5. a labelled date (发布时间：…, 发表于…) anywhere in the page, before any reader comments → "article";
+    6. htmldate (extensive_search=False, original_date=True) on the page without its sidebars and
+       comments → "fallback", if it is installed.
+    Steps 2, 4 and 5 skip sidebars, related-news boxes, footers and a header's "今天是…" greeting.
     """
     for source, texts in _candidates(response):
         for text in texts:
@@ -99,6 +106,7 @@ def _candidates(response: TextResponse) -> Iterator[tuple[str, Iterable[str]]]:
     yield "meta", (metas[name] for name in _META_NAMES if name in metas)
     yield "meta", _microdata(response)
     yield "meta", _json_ld(response)
+    yield "article", _near_title(response)
     yield "article", _labelled(response)
 
 
@@ -118,8 +126,13 @@ def _main(nodes: SelectorList[Selector]) -> Iterator[Selector]:
 
 
 def _is_aside(element: Selector) -> bool:
-    words = f"{element.attrib.get('class', '')} {element.attrib.get('id', '')}".lower()
-    return getattr(element.root, "tag", "") in _ASIDE_TAGS or any(word in words for word in _ASIDE_WORDS)
+    return _is_aside_element(element.root)
+
+
+def _is_aside_element(element: Any) -> bool:
+    """A sidebar, related-news box or footer, by tag or by a word in its class or id (lxml element)."""
+    words = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return getattr(element, "tag", "") in _ASIDE_TAGS or any(word in words for word in _ASIDE_WORDS)
 
 
 def _text(node: Selector) -> str:
@@ -130,12 +143,150 @@ def _text(node: Selector) -> str:
 
 def _labelled(response: TextResponse) -> Iterator[str]:
     """Texts around a publication label: the element's own, then its parent's (label and date are
-    often sibling elements: <span>发布时间：</span><span>2022-09-01</span>)."""
+    often sibling elements: <span>发布时间：</span><span>2022-09-01</span>). Not in reader comments,
+    whose 发表时间 is the comment's."""
+    before_comments = _before_comments(response)
     for node in _main(response.xpath(_LABELLED)):
+        if not before_comments(node.root):
+            continue
         own = " ".join(node.xpath("text()").getall())
         if _LABEL.search(own):
             yield _text(node)
             yield from (_text(parent) for parent in node.xpath(".."))
+
+
+# A date line: a full date, perhaps a time, then nothing or the line's other fields (来源, 阅读 …);
+# before it at most a label, a source or a site name. A date followed by prose (2022年9月1日，学校…
+# or 2022年9月1日召开) is the body's, not the page's.
+_DATE = r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}/\d{1,2}/(?:19|20)\d\d)"
+_TIME = r"(?:\s*\d{1,2}\s*[:：时]\s*\d\d(?:\s*[:：分]\s*\d\d)?\s*秒?(?:\s*[AaPp]\.?[Mm])?)*"
+_FIELDS = (
+    "来源|来自|出处|作者|编辑|责编|责任编辑|记者|通讯员|供稿|摄影|录入|审核|发布|"
+    "阅读|浏览|瀏覽|点击|點擊|访问|人气|次数|字号|字体|字體|打印|星期|周[一二三四五六日]"
+)
+_DATE_LINE = re.compile(
+    r"^(?:[^，。！？；,;!?]{0,40}?[\s:：于\[【(（])?\s*"
+    + _DATE
+    + _TIME
+    + r"\s*(?:$|[|｜/·\]】)）\[【(（]|"
+    + _FIELDS
+    + ")"
+)
+_SCRIPT_DATE = re.compile(r"""["']\s*(""" + _DATE + _TIME + r""")\s*["']""")
+_SCRIPT_CHARS = 300  # showDate("…") or document.write("…"); a long script is a program, not a date
+# How far below the heading the date line may be: the text of a toolbar or a site name, not a body.
+_NEAR_TITLE_CHARS = 200
+_PROSE_CHARS = 100  # a text this long is a paragraph of the body: the header is over
+_SKIPPED_TAGS = frozenset({"style", "noscript", "select", "option", "textarea", "title"})
+_TITLE_PARTS = re.compile(r"\s*(?:[|_–—]+|\s-\s|(?<![\d\s])-(?!\d))\s*")
+_MIN_TITLE = 4  # a heading shorter than this is a word that menus repeat too
+
+
+def _near_title(response: TextResponse) -> Iterator[str]:
+    """Date lines in the text just below the article's heading, in document order."""
+    texts = response.selector.root.xpath("//body//text()")
+    start = _heading(texts, titles=_titles(response))
+    if start is None:
+        return
+    seen = 0
+    for text in texts[start + 1 :]:
+        element = text.getparent()
+        if element.tag == "script":
+            if len(text) <= _SCRIPT_CHARS:
+                yield from (found[1] for found in _SCRIPT_DATE.finditer(text))
+            continue
+        if text.is_tail:  # text after </b> belongs to the element holding the <b>
+            element = element.getparent()
+        line = " ".join(text.split())
+        if not line or element is None or element.tag in _SKIPPED_TAGS:
+            continue
+        seen += len(line)
+        if seen > _NEAR_TITLE_CHARS or len(line) > _PROSE_CHARS:
+            return
+        if _DATE_LINE.match(line) and not _in_link_or_aside(element):
+            yield line
+
+
+def _titles(response: TextResponse) -> set[str]:
+    """What the article's heading may read: its title as article_title finds it, the whole <title>,
+    and the <title>'s first part ('标题_栏目_网站', '标题-搜狐财经', 'title - blog - site')."""
+    title = " ".join((response.xpath("string(//title)").get() or "").split())
+    found = {title, _TITLE_PARTS.split(title)[0], article_title(response) or ""}
+    return {text for text in found if len(text) >= _MIN_TITLE}
+
+
+def _heading(texts: list[Any], *, titles: set[str]) -> int | None:
+    """The index of the first body text that reads as the article's title and is not a link (a link
+    that repeats the title is a breadcrumb or a list row, unless it sits in a heading)."""
+    for index, text in enumerate(texts):
+        if " ".join(text.split()) not in titles:
+            continue
+        element = text.getparent()
+        if text.is_tail:
+            element = element.getparent()
+        if element is None or element.tag in _SKIPPED_TAGS or element.tag == "script":
+            continue
+        ancestors = [*list(element.iterancestors()), element]
+        in_link = any(node.tag == "a" for node in ancestors)
+        in_heading = any(
+            node.tag in _HEADINGS or "title" in str(node.get("class", "")).lower() for node in ancestors
+        )
+        if not in_link or in_heading:
+            return index
+    return None
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3"})
+
+
+def _in_link_or_aside(element: Any) -> bool:
+    """A list row's date (in a link or a related-news box), not the page's own."""
+    return any(node.tag == "a" or _is_aside_element(node) for node in [element, *element.iterancestors()])
+
+
+# A reader-comments section starts at a heading such as 相关评论: / 网友评论 / 留言 (not an action
+# link such as 发表评论) or at a container named for comments (not a "comments-link" in a byline).
+_COMMENTS_HEADING = re.compile(
+    r"^(?:相关|网友|读者|最新|热门|全部|精彩|用户)?(?:评论|留言)(?:列表|区)?\s*[:：]?\s*(?:[(（]\d*[)）])?$"
+)
+_COMMENT_NAMES = frozenset(
+    {"comment", "comments", "commentlist", "comment-list", "comments-list", "comments-area", "comment-area"}
+    | {"pinglun", "liuyan", "reply-list"}
+)
+_CONTAINERS = frozenset({"div", "section", "ol", "ul", "table", "dl"})
+
+
+def _before_comments(response: TextResponse) -> Callable[[Any], bool]:
+    """A test of whether an element comes before the page's reader comments (all do if it has none).
+
+    Comments follow the article: a 最新评论 box above the article's body is a sidebar widget, so
+    only a comments heading after the page's longest text (its body) starts them."""
+    root = response.selector.root
+    order = {element: index for index, element in enumerate(root.iter())}
+    body = _longest_text(root)
+    after = order.get(body, len(order)) if body is not None else len(order)
+    starts = (
+        order[element] for element in root.iter() if order[element] > after and _starts_comments(element)
+    )
+    start = next(starts, len(order))
+    return lambda element: order.get(element, 0) < start
+
+
+def _longest_text(root: Any) -> Any:
+    """The element holding the page's longest text node, script and style aside."""
+    texts = [text for text in root.xpath("//body//text()") if text.getparent().tag not in {"script", "style"}]
+    longest = max(texts, key=lambda text: len(text.strip()), default=None)
+    return None if longest is None else longest.getparent()
+
+
+def _starts_comments(element: Any) -> bool:
+    if not isinstance(element.tag, str) or element.tag in {"a", "script", "style", "title", "html", "body"}:
+        return False
+    names = f"{element.get('class', '')} {element.get('id', '')}".lower().split()
+    if element.tag in _CONTAINERS and not _COMMENT_NAMES.isdisjoint(names):
+        return True
+    own = " ".join((element.text or "").split())
+    return bool(own) and _COMMENTS_HEADING.match(own) is not None and element.getparent().tag != "a"
 
 
 def _metas(response: TextResponse) -> dict[str, str]:
@@ -172,7 +323,8 @@ def _values(data: Any, key: str) -> Iterator[str]:
 
 
 def _htmldate(response: TextResponse, *, today: datetime.date) -> tuple[datetime.date, str] | None:
-    """htmldate's guess, if installed: low confidence (it prefers the oldest date on the page)."""
+    """htmldate's guess, if installed: low confidence (it prefers the oldest date on the page, so it
+    is given the page without its sidebars, related-news boxes and reader comments)."""
     try:
         from htmldate import find_date  # here: optional, heavy, and only for the last resort
     except ImportError:
@@ -180,12 +332,33 @@ def _htmldate(response: TextResponse, *, today: datetime.date) -> tuple[datetime
     try:
         # No max_date: given one, htmldate turns a too-new 2022-12-08 into 2022-12-01 (year and
         # month kept, day 1). We drop a date after today instead.
-        found = find_date(response.text, extensive_search=False, original_date=True)
+        found = find_date(_without_asides(response), extensive_search=False, original_date=True)
     except Exception:  # a library's failure on one odd page must not fail the crawl
         logger.warning("htmldate failed on %s", response.url, exc_info=True)
         return None
     date = datetime.date.fromisoformat(found) if found else None
     return (date, "fallback") if date and date <= today else None
+
+
+def _without_asides(response: TextResponse) -> Any:
+    """A copy of the page's tree without sidebars, related-news boxes, footers and reader comments."""
+    before_comments = _before_comments(response)
+    root = response.selector.root
+    doomed = [
+        element
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and element.tag not in {"html", "head", "body"}
+        and (_is_aside_element(element) or not before_comments(element))
+    ]
+    copy = deepcopy(root)
+    # deepcopy keeps document order, so the n-th element of the copy is the n-th of the page
+    by_order = dict(zip(root.iter(), copy.iter(), strict=True))
+    for element in doomed:
+        twin = by_order[element]
+        if twin.getparent() is not None:
+            twin.drop_tree()
+    return copy
 
 
 _TITLES = (

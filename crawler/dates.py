@@ -60,6 +60,11 @@ _SPLIT = (  # (pattern, group numbers of year, month, day)
     (re.compile(_NB + r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?\s+" + _YEAR + r"年?" + _NA), (3, 1, 2)),
     (re.compile(r"(?<!\d)" + _YEAR + r"年?\s+(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?" + _NA), (1, 2, 3)),
 )
+# ASP/.NET pages print DateTime in the en-US form, M/D/YYYY h:mm:ss AM; the AM/PM says the order is
+# month first (a bare 7/5/2005 could be either, so without the time it stays unread).
+_US = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"\s+\d{1,2}:\d\d(?::\d\d)?\s*[AaPp]\.?[Mm](?![A-Za-z])"
+)
 _RELATIVE = re.compile(r"刚刚|半小时前|大前天|前天|昨天|今天|(\d+)\s*(秒|分钟|分|小时|天|日|周|星期)\s*前")
 _DAYS_AGO = {"刚刚": 0, "半小时前": 0, "今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
 _UNIT_SECONDS = {
@@ -85,11 +90,12 @@ def parse(text: str, *, today: datetime.date) -> DateText | None:
     with label prefixes (发布时间/发布日期/时间/日期/更新时间/发表时间/发文日期 with ： or :),
     brackets [] 【】 () （）, nbsp, tabs, full-width spaces and digits (２０２２), 'YYYY-MM-DD' embedded in
     surrounding text ('作者：x 时间：2026-06-23 点击数：'), split cells joined by whitespace/newline in
-    either order ('01\\n2022-09', '2022-09\\n01', '08-31 2026', '2026 08-31'), year-less '09-01' /
+    either order ('01\\n2022-09', '2022-09\\n01', '08-31 2026', '2026 08-31'), the en-US
+    'M/D/YYYY h:mm:ss AM' (only with its AM/PM, which says month first), year-less '09-01' /
     '[09-01]' / '9月1日' / '09/01' → DateText(None, 9, 1), relative words → full date from `today`.
     Invalid calendar dates (2022-02-30) → None. Text with no date → None. A full date after `today` → None.
 
-    The forms are tried from the most to the least specific: full, split, relative, year-less; once a
+    The forms are tried from the most to the least specific: full, en-US, split, relative, year-less; once a
     full date is seen the answer comes from full dates only (so '2022-02-30' is not read as '02-30').
     """
     if _NEEDS_FOLD.search(text):
@@ -97,6 +103,9 @@ def parse(text: str, *, today: datetime.date) -> DateText | None:
     first = _FULL.search(text)
     if first:
         return _full(text, first.start(), today)
+    us = _US.search(text)
+    if us:
+        return _dated(us[3], us[1], us[2], today)
     for pattern, (y, m, d) in _SPLIT:
         found = pattern.search(text)
         if found:

@@ -53,7 +53,11 @@ PAGES = [
     ),
     pytest.param(
         "fallback.html", "https://plasma.hit.edu.cn/2026/04/progress/",
-        "2026-04-01", "fallback", "课题组在低温等离子体方向取得新进展", id="htmldate-last-resort",
+        "2026-04-01", "article", "课题组在低温等离子体方向取得新进展", id="byline-under-the-heading",
+    ),
+    pytest.param(
+        "fallback_english.html", "https://plasma.hit.edu.cn/en/results/",
+        "2026-04-01", "fallback", "Low-temperature plasma: new results", id="htmldate-last-resort",
     ),
     pytest.param(
         "gbk.html", "http://yjsy.hit.edu.cn/news/tz/20210901.htm",
