@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
 
 from crawler.article import article_date, article_title
+from crawler.extract import decode_fix
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 TODAY = dt.date(2026, 6, 23)
@@ -70,6 +72,22 @@ PAGES = [
 ]  # fmt: skip
 
 
+# Pages whose date is in no CMS element (issue 10, point 5), each the shape of a real page in
+# ../shared/realpages/articles: (fixture, expected date, source).
+DATE_LINES = [
+    pytest.param("dateline_site_name.html", "2005-03-11", "article", id="site-name-date-time-source"),
+    pytest.param("dateline_source.html", "2005-08-16", "article", id="date-then-source-no-label"),
+    pytest.param("comment_after.html", "2004-12-10", "article", id="date-and-views-beat-comment"),
+    pytest.param("blog_fabiaoyu.html", "2005-09-07", "article", id="fabiaoyu-in-post-foot"),
+    pytest.param("sidebar_comments_first.html", "2005-09-15", "article", id="recent-comments-box-above"),
+    pytest.param("us_datetime.html", "2005-07-05", "article", id="us-datetime-after-label"),
+    pytest.param("script_date.html", "2020-04-17", "article", id="date-written-by-script"),
+    pytest.param("body_date_not_dateline.html", "2022-09-05", "article", id="body-date-is-not-a-date-line"),
+]
+
+REALPAGES = Path(__file__).parents[3] / "shared" / "realpages" / "articles"
+
+
 def page(name: str, url: str = "https://example.edu.cn/info/1/1.htm") -> HtmlResponse:
     """A response as Scrapy builds it from the wire: bytes, encoding left to detection."""
     return HtmlResponse(url=url, body=(FIXTURES / name).read_bytes())
@@ -88,6 +106,59 @@ def test_article_date(name: str, url: str, date: str | None, source: str | None,
 @pytest.mark.parametrize(("name", "url", "date", "source", "title"), PAGES)
 def test_article_title(name: str, url: str, date: str | None, source: str | None, title: str) -> None:
     assert article_title(page(name, url)) == title
+
+
+@pytest.mark.parametrize(("name", "date", "source"), DATE_LINES)
+def test_article_date_without_a_cms_element(name: str, date: str, source: str) -> None:
+    assert article_date(page(name), today=TODAY) == (dt.date.fromisoformat(date), source)
+
+
+def test_a_labelled_date_in_reader_comments_is_not_the_article_date() -> None:
+    """The only labelled date is a comment's, after the body: no date rather than the comment's."""
+    assert article_date(page("comment_only.html"), today=TODAY) is None
+
+
+def test_date_line_far_below_the_heading_is_not_taken() -> None:
+    filler = "".join(f"<p>第{n}项</p>" for n in range(60))  # a toolbar of 60 short items: 240 characters
+    response = html(
+        f"<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>{filler}"
+        "<div>2026-06-01　来源：本站</div><p>发布日期：2026-05-30</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
+
+
+def test_date_line_in_a_link_is_a_list_row() -> None:
+    response = html(
+        "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
+        "<p><a href='/2.htm'>2026-06-01 来源：本站</a></p><p>发布日期：2026-05-30</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
+
+
+def test_a_long_script_under_the_heading_is_not_read() -> None:
+    program = "var x = 1;" * 40
+    response = html(
+        "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
+        f'<script>{program} show("2026-06-01 08:00:00");</script><p>发布日期：2026-05-30</p></body></html>'
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
+
+
+@pytest.mark.skipif(not REALPAGES.is_dir(), reason="../shared/realpages is not checked out")
+def test_real_article_pages() -> None:
+    """Issue 10's goal on the real saved pages: exact on 90% or more, wrong on one at most."""
+    exact, wrong = [], []
+    labels = sorted(REALPAGES.glob("*.json"))
+    for label_file in labels:
+        label = json.loads(label_file.read_text(encoding="utf-8"))
+        body = (REALPAGES / label["page"]).read_bytes()
+        response = decode_fix(HtmlResponse(url=label["url"] or "http://unknown.invalid/", body=body))
+        found = article_date(response, today=dt.date.fromisoformat(label["saved_on"]))
+        if found is not None:
+            (exact if found[0].isoformat() == label["date"] else wrong).append(label_file.stem)
+    assert len(labels) >= 30
+    assert len(exact) >= 0.9 * len(labels), f"wrong: {wrong}"
+    assert len(wrong) <= 1, wrong
 
 
 def test_gbk_page_is_detected_without_an_encoding() -> None:
