@@ -37,10 +37,11 @@ from dataclasses import dataclass
 from scrapy.http import TextResponse
 
 from crawler import dates
-from crawler.profiles import Row, profile_for
+from crawler.profiles import GENERIC, Row, read_list
 from monitor.config import Column
 
 GB_CHARSETS = frozenset({"gb2312", "gbk", "gb18030", "hz"})
+ERROR_STATUS = 400
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,25 @@ class Listing:
     profile: str
 
 
-def extract_list(response: TextResponse, *, column: Column, today: dt.date) -> Listing:
-    """Read one list page of ``column``; ``today`` is the crawl's local date (for relative words)."""
+def extract_list(
+    response: TextResponse, *, column: Column, today: dt.date, profile: str | None = None
+) -> Listing:
+    """Read one list page of ``column``; ``today`` is the crawl's local date (for relative words).
+
+    ``profile`` names the profile that read the column last time: it is tried first
+    (:func:`crawler.profiles.read_list`); :attr:`Listing.profile` names the one that read this page.
+    An error status (4xx/5xx: a maintenance page) is never a list, whatever its markup.
+    """
     response = decode_fix(response)
-    profile = profile_for(column, response)
-    page = profile.parse_list(response, column=column)
+    if response.status >= ERROR_STATUS:
+        return Listing(found=False, rows=(), next_url=None, page_urls=(), profile=profile or GENERIC)
+    name, page = read_list(response, column=column, remembered=profile)
     return Listing(
         found=page.found,
         rows=date_rows(page.rows, today=today),
         next_url=page.next_url,
         page_urls=page.page_urls,
-        profile=profile.name,
+        profile=name,
     )
 
 

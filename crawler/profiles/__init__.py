@@ -8,7 +8,13 @@ page, and every list page when the pager tells them all. One module per family h
 - ``vsb``: VSB / 博达 (``/{alias}/{total-k+1}.htm``, counting down);
 - ``drupal``: Drupal (``?page=N``, 0-based);
 - ``jsonapi``: a JSON list endpoint described by the column's ``api`` mapping;
-- ``generic``: any other page; finds the repeated block of links with dates.
+- ``generic``: any other page; finds the page's main list, with or without dates.
+
+Each family module registers its profile class with :func:`register`; a new family is one module
+(and its tests): it is imported, and so registered, with this package. ``cms: auto`` tries the
+families by ``auto_rank``. :func:`read_list` tries the :func:`chain` of profiles for a page: the one
+that read the column last time, the configured or recognised family, then the generic finder,
+so that a family that recognises a site but not its list template falls through.
 
 A column's ``selectors`` replace the row/title/link/date selectors of whichever profile reads it.
 Profiles do not date rows (``crawler.extract`` does) nor drop external links (the spider does).
@@ -16,8 +22,11 @@ Profiles do not date rows (``crawler.extract`` does) nor drop external links (th
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from scrapy.http import TextResponse
 
@@ -46,29 +55,101 @@ class ListPage:
 
 
 class Profile(Protocol):
-    """A CMS family: how to recognise its pages and read their lists."""
+    """A CMS family: how to recognise its pages and read their lists.
+
+    ``auto_rank`` orders the families that ``cms: auto`` tries to recognise (None: never
+    recognised, only configured or fallen through to); ``html`` says that its pages are HTML, so
+    that the generic finder may read them when the family finds no row.
+    """
 
     name: str
+    auto_rank: int | None
+    html: bool
 
     def detect(self, response: TextResponse) -> bool: ...
 
     def parse_list(self, response: TextResponse, *, column: Column) -> ListPage: ...
 
 
-# The family modules import Row and ListPage from here, so they are imported after them.
-from crawler.profiles import drupal, generic, jsonapi, vsb, webplus  # noqa: E402
+#: Every profile by name, filled by :func:`register` as the family modules are imported.
+PROFILES: dict[str, Profile] = {}
+#: Modules of this package that hold shared code, not a family.
+HELPERS = frozenset({"html", "rows", "pager"})
+GENERIC = "generic"
 
-PROFILES: dict[str, Profile] = {
-    profile.name: profile
-    for profile in (webplus.WebPlus(), vsb.Vsb(), drupal.Drupal(), jsonapi.JsonApi(), generic.Generic())
-}
-#: The families `cms: auto` tries, in order; a page none of them claims is read by `generic`.
-AUTO_ORDER = ("webplus", "vsb", "drupal")
+P = TypeVar("P", bound=type)
+
+
+def register(cls: P) -> P:
+    """Class decorator: one instance of the profile class goes into :data:`PROFILES` by its name."""
+    profile = cls()
+    if profile.name in PROFILES:
+        raise ValueError(f"two profiles named {profile.name!r}")
+    PROFILES[profile.name] = profile
+    return cls
+
+
+def auto_order() -> tuple[str, ...]:
+    """The families ``cms: auto`` tries to recognise, in order."""
+    ranked = sorted((p.auto_rank, p.name) for p in PROFILES.values() if p.auto_rank is not None)
+    return tuple(name for _, name in ranked)
+
+
+def families() -> tuple[str, ...]:
+    """The names a column's ``cms`` may give besides ``auto``: every profile but the generic one."""
+    return tuple(sorted(name for name in PROFILES if name != GENERIC))
 
 
 def profile_for(column: Column, response: TextResponse) -> Profile:
     """The column's configured profile; for ``auto``, the first family that recognises the page."""
     if column.cms != "auto":
         return PROFILES[column.cms]
-    detected = (PROFILES[name] for name in AUTO_ORDER if PROFILES[name].detect(response))
-    return next(detected, PROFILES["generic"])
+    detected = (PROFILES[name] for name in auto_order() if PROFILES[name].detect(response))
+    return next(detected, PROFILES[GENERIC])
+
+
+def chain(column: Column, response: TextResponse, *, remembered: str | None = None) -> Iterator[Profile]:
+    """The profiles to try on a page, in order, each once: the one remembered for the column (the
+    last that read it), the configured or recognised family, then the generic finder for HTML.
+
+    Lazy: a remembered profile that reads the page spares the detection. A remembered name is used
+    under ``auto``, or when it is the configured family or the generic finder (the configuration
+    may have changed since).
+    """
+    first = PROFILES.get(remembered or "")
+    if first is not None and column.cms != "auto" and first.name not in (column.cms, GENERIC):
+        first = None
+    if first is not None:
+        yield first
+    family = profile_for(column, response)
+    if family is not first:
+        yield family
+    if family.html and GENERIC not in (family.name, first and first.name):
+        yield PROFILES[GENERIC]
+
+
+def read_list(
+    response: TextResponse, *, column: Column, remembered: str | None = None
+) -> tuple[str, ListPage]:
+    """(name of the profile that read it, page) by the :func:`chain`: the first that finds rows;
+    else the first that found a blank list; else not found, named after the first profile tried."""
+    blank: tuple[str, ListPage] | None = None
+    failed: tuple[str, ListPage] | None = None
+    for profile in chain(column, response, remembered=remembered):
+        page = profile.parse_list(response, column=column)
+        if page.rows:
+            return profile.name, page
+        if page.found and blank is None:
+            blank = (profile.name, page)
+        failed = failed or (profile.name, page)
+    return blank or failed or (GENERIC, ListPage(found=False, rows=(), next_url=None))
+
+
+def _import_families() -> None:
+    """Import every family module of this package, so that each registers its profile."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in HELPERS:
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_families()

@@ -16,8 +16,9 @@ import re
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, first, list_rows, matches, root, strings
+from crawler.profiles import ListPage, register
+from crawler.profiles.html import first, matches, root, strings
+from crawler.profiles.rows import Template, list_rows
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -43,8 +44,11 @@ FINGERPRINTS = (
 ARTICLE_URL = re.compile(r"/article/\d{4}/\d{1,2}/\d{1,2}/\d+")
 
 
+@register
 class Drupal:
     name = "drupal"
+    auto_rank: int | None = 3
+    html = True
 
     def detect(self, response: TextResponse) -> bool:
         page = root(response)

@@ -1,393 +1,272 @@
-"""The generic profile, and the row reading every HTML profile shares.
+"""The generic profile: the main list of a page whose CMS nobody described, dated or not.
 
-A family describes its list layouts as :class:`Template` data; :func:`list_rows` reads the rows
-of the first template that yields any. A column's ``selectors`` become a template of their own.
+Without a column's ``selectors``, :func:`find_rows` looks for the page's main repeated block of
+item links. Every element that holds two or more children with a link is a candidate; each
+child is a row, read through its longest-labelled link. A candidate scores
 
-Rows are read on the page's lxml tree (``response.selector.root``), not through parsel
-Selectors: each CSS is translated once, by parsel's own translator, into a compiled XPath
-(:func:`compile_css`), so an element matches exactly what ``Selector.css`` would match, and its
-texts are what ``.xpath(".//text()")`` gives, without a Selector object per match.
+    Σ title weight × share of the commonest link shape × (1 + 3 × share of dated rows)
 
-Without a template (cms ``auto`` on an unknown CMS) :func:`find_block` looks for the repeated block
-of links with dates: the element with the most children that each hold a link and a date-looking
-text. The next page is then the link labelled 下一页/下页/后页/next/> or marked ``rel=next``.
+- *title weight*: item titles are sentences, menu entries are words: a link label of 3
+  characters or fewer weighs 0, one of 10 or more weighs 1;
+- *link shape*: the URL with its digits folded (``info/1116/7063.htm`` → ``info/0/0.htm``). The
+  items of one list share a shape; a menu's links do not;
+- *dated*: a row with a date-looking text, in its cells, inside its link (``标题（2018-12-21）``)
+  or right after a bare link (``<a>…</a> 2018-12-21<br>``).
+
+Candidates inside navigation, header, footer, sidebar, breadcrumb or link-list boxes
+(:data:`OUTSIDE`, or headed 友情链接/相关链接) are left out. A block with dated rows must have
+two; a title-only block must have three rows, most sharing one shape with an id in it (digits),
+and titles rather than words. Blocks beside the winner with the same tag, class and link shape
+(a list cut into several ``<ul>``) are read with it, in page order.
+
+The next page is :func:`crawler.profiles.pager.next_page`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 from lxml import etree
-from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from crawler import dates
-from crawler.profiles import ListPage, Row
-from crawler.urls import canonical, is_attachment
-from monitor.config import Column, Selectors
+from crawler.profiles import ListPage, Row, register
+from crawler.profiles.html import collapse, element_text, root, text_of
+from crawler.profiles.pager import next_page
+from crawler.profiles.rows import (
+    PAGER_WORDS,
+    Template,
+    is_nav,
+    list_rows,
+    looks_like_date,
+    row_of,
+    split_link_date,
+)
+from crawler.urls import canonical
+from monitor.config import Column
+
+__all__ = ["FOUND_ROW", "Generic", "collapse", "find_rows", "looks_like_date", "text_of"]
+
+#: Class or id words (split at - and _) of boxes that hold no item list of the page's own ...
+OUTSIDE = re.compile(
+    r"(?:nav[a-z]*|[a-z]*menu[a-z]*|footer|foot|bottom|header|topbar|breadcrumbs?|crumbs?|position|"
+    r"location|friend[a-z]*|flink|links?|yqlj|youqing|sidebar|side[a-z]*|copyright|banner)\d*",
+    re.IGNORECASE,
+)
+#: ... unless the word names the content it holds (``div_submenu_content``, ``side-list``).
+INSIDE = re.compile(r"content|main|list|article|news|notice|con\d*$", re.IGNORECASE)
+OUTSIDE_TAGS = frozenset({"nav", "header", "footer", "aside", "select"})
+LINK_LIST_HEADING = re.compile(r"友情链接|相关链接|常用链接|快速链接|网站链接|链接导航")
+_DIGITS = re.compile(r"\d+")
+_CHROME = "<>»«[]【】()（） :："
+FOUND_ROW = Template(item="*")  # rows of a found block: the picked link, the first date-looking text
 
 
 @dataclass(frozen=True)
-class Template:
-    """One list layout: CSS for its rows and, within a row, alternatives for each cell.
-
-    For ``link``, ``title`` and ``date`` the first alternative that matches wins, with all of its
-    matches (``.news_days, .news_year`` joins split date cells in page order). With no date
-    alternative matching, the row's first date-looking text is its date.
-    """
-
-    item: str
-    link: tuple[str, ...] = ("a",)
-    title: tuple[str, ...] = ()
-    date: tuple[str, ...] = ()
+class _Link:
+    anchor: etree._Element
+    url: str
+    text: str  # the anchor's text (the row's title, unless a@title is longer)
+    weight: float
+    shape: str
+    dated: bool  # a date in the link text, or right after a bare link
 
 
-PINNED_PREFIX = re.compile(r"^\s*(?:[\[【(（]\s*置顶\s*[\]】)）]|置顶)\s*[:：|-]?\s*")
-# Whole class names only: layout classes such as margin-top or top-0 must not pin a row.
-PINNED_CLASS = re.compile(
-    r"(?:^|\s)(?:top|is[-_]?top|set[-_]?top|news[-_]top|icon[-_]?top|top[-_]?icon|\S*zhiding\S*)(?:\s|$)",
-    re.IGNORECASE,
-)
-PINNED_ICON = re.compile(r"zhiding|置顶|(?:^|[/_.-])(?:top|zd)\d*\.(?:gif|png|jpe?g|svg)", re.IGNORECASE)
-PAGER_WORDS = frozenset(
-    {"首页", "尾页", "末页", "上一页", "下一页", "上页", "下页", "下一頁", "后页", "前页", "更多"}
-    | {"more", "next", "prev", "previous", "first", "last", ">", "<", ">>", "<<", "»", "«", "›", "‹"}
-)
-NEXT_WORDS = frozenset({"下一页", "下页", "下一頁", "后页", "后一页", "next", "nextpage", ">", "›"})
-NAV_CLASS = re.compile(
-    r"(?:^|\s)(?:pager\S*|pagination\S*|\S*paging\S*|pb_sys_\S+|p_pages|nav|navbar|menu\S*|breadcrumbs?)(?:\s|$)"
-)
-#: Every word NAV_CLASS matches holds one of these (pager, pagination, paging, p_pages: "pag").
-_NAV_HINTS = ("pag", "nav", "menu", "pb_sys_", "breadcrumb")
-_MAX_DATE_TEXT = 32  # a date cell is short; longer texts are titles or sentences
-# What a date cell may hold besides its date: digits, separators, brackets, labels, relative words.
-_DATE_CHROME = re.compile(
-    r"[\d\s\-/.:：,，\[\]【】()（）年月日号]|发布|更新|时间|日期|刚刚|今天|昨天|前天|天前|小时前|分钟前|周前"
-)
-_ANY_DAY = dt.date.max  # looks_like_date asks about the shape only, not whether the date is past
+@dataclass
+class _Block:
+    parent: etree._Element
+    rows: dict[etree._Element, _Link]  # child → its longest-labelled link, in page order
+    score: float = 0.0
+    shape: str = ""
 
 
-_CSS = HTMLTranslator()
-_TAG = re.compile(r"[a-z][a-z0-9]*")
-_TEXTS = etree.XPath(".//text()", smart_strings=False)
-
-
-def collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
-def text_of(sel: Selector) -> str:
-    return collapse(" ".join(sel.xpath(".//text()").getall()))
-
-
-@lru_cache(maxsize=1024)
-def compile_css(css: str) -> Callable[[etree._Element], list[Any]]:
-    """``css`` as a compiled XPath, translated as ``Selector.css`` does (``descendant-or-self::…``).
-
-    Called on an element, it returns that element's matches in document order, the element itself
-    included when it matches; as in parsel, strings stay plain (no "smart" strings). A bare tag
-    name (``a``, ``li``) becomes ``element.iter(tag)``: the same matches without an XPath context.
-    The process is single-threaded (Scrapy's reactor), so the compiled XPaths are shared.
-    """
-    if _TAG.fullmatch(css):
-        return lambda element: list(element.iter(css))
-    xpath: Callable[[etree._Element], list[Any]] = etree.XPath(_CSS.css_to_xpath(css), smart_strings=False)
-    return xpath
-
-
-def select(element: etree._Element, css: str) -> list[etree._Element]:
-    """The matches of ``css`` within ``element``: ``Selector.css`` on lxml, without Selectors.
-
-    Only a configured selector can end in ``::text`` or ``::attr()``; its matches are strings,
-    which :func:`element_text` reads as empty, as parsel's ``.xpath(".//text()")`` did.
-    """
-    return compile_css(css)(element)
-
-
-@lru_cache(maxsize=1024)
-def _exists(css: str) -> Callable[[etree._Element], bool]:
-    exists: Callable[[etree._Element], bool] = etree.XPath(f"boolean({_CSS.css_to_xpath(css)})")
-    return exists
-
-
-def matches(element: etree._Element, css: str) -> bool:
-    """``bool(select(element, css))``, without building a Python object per match."""
-    return _exists(css)(element)
-
-
-def strings(element: etree._Element, css: str) -> list[str]:
-    """The strings a ``::text`` / ``::attr()`` selector picks: ``Selector.css(css).getall()``."""
-    return compile_css(css)(element)
-
-
-def first(element: etree._Element, css: str, default: str = "") -> str:
-    """The first string a ``::text`` / ``::attr()`` selector picks: ``Selector.css(css).get(default)``."""
-    found = strings(element, css)
-    return found[0] if found else default
-
-
-def root(response: TextResponse) -> etree._Element:
-    """The page's lxml tree, the one ``response.css`` runs on."""
-    tree: etree._Element = response.selector.root
-    return tree
-
-
-def element_text(node: etree._Element | str) -> str:
-    """:func:`text_of` of a node; a string match (``::text``, ``::attr()``) has none, as in parsel."""
-    return "" if isinstance(node, str) else collapse(" ".join(_TEXTS(node)))
-
-
-def strip_pinned(title: str) -> str:
-    return PINNED_PREFIX.sub("", title, count=1)
-
-
-@lru_cache(maxsize=8192)
-def looks_like_date(text: str) -> bool:
-    """A short text that is mostly a date: a date cell, not a title that mentions a date.
-
-    Cached: it depends on the text alone, and a list repeats its few dates row after row.
-    """
-    if len(text) > _MAX_DATE_TEXT or len(_DATE_CHROME.sub("", text)) > 4:
-        return False
-    return dates.parse(text, today=_ANY_DAY) is not None
-
-
-def from_selectors(selectors: Selectors) -> Template:
-    """A template from a column's configured selectors."""
-    return Template(
-        item=selectors.item,
-        link=(selectors.link or "a",),
-        title=(selectors.title,) if selectors.title else (),
-        date=(selectors.date,) if selectors.date else (),
-    )
-
-
-def list_rows(
-    response: TextResponse,
-    *,
-    column: Column,
-    templates: Sequence[Template],
-    container: str = "",
-    scope: etree._Element | None = None,
-) -> tuple[bool, tuple[Row, ...]]:
-    """(found, rows) of the first template yielding rows; a column's selectors replace the templates.
-
-    ``scope`` narrows the search (a family's main list box); ``container`` is the CSS of the list
-    structure, which counts as found even with no rows (a blank column).
-    """
-    where = root(response) if scope is None or column.selectors else scope
-    if column.selectors is not None:
-        templates = (from_selectors(column.selectors),)
-        container = column.selectors.item  # a wrong selector must fail, not read as a blank column
+def find_rows(response: TextResponse) -> tuple[Row, ...]:
+    """The rows of the page's main list (module docstring), or () when it has none."""
+    page = root(response)
+    body = next(page.iter("body"), page)
     base = get_base_url(response)
-    for template in templates:
-        rows = rows_of(select(where, template.item), template, base=base)
-        if rows:
-            return True, rows
-    return bool(container and matches(where, container)), ()
-
-
-def rows_of(items: Iterable[etree._Element], template: Template, *, base: str) -> tuple[Row, ...]:
-    """The rows of the innermost matching items (a layout table's outer row holds the inner ones)."""
-    found = list(items)
-    outer = {ancestor for item in found for ancestor in item.iterancestors()}
-    navs: dict[etree._Element, bool] = {}  # the rows share their ancestors: each is looked at once
-    rows = (row_of(item, template, base=base, navs=navs) for item in found if item not in outer)
+    blocks = _blocks(_links(body, base=base), body=body)
+    dated = _dated(body)
+    outside: dict[etree._Element, bool] = {}
+    for block in blocks:
+        _score(block, dated=dated, outside=outside)
+    accepted = [block for block in blocks if block.score > 0]
+    if not accepted:
+        return ()
+    best = max(accepted, key=lambda block: block.score)
+    navs: dict[etree._Element, bool] = {}
+    rows = (
+        _row(child, link, base=base, navs=navs)
+        for block in _with_siblings(best, accepted)
+        for child, link in block.rows.items()
+    )
     return tuple(row for row in rows if row is not None)
 
 
-def row_of(
-    item: etree._Element, template: Template, *, base: str, navs: dict[etree._Element, bool] | None = None
-) -> Row | None:
-    """One row, or None when it has no usable link (a separator, a pager or nav entry).
+def _links(body: etree._Element, *, base: str) -> Iterable[_Link]:
+    navs: dict[etree._Element, bool] = {}
+    for anchor in body.iter("a"):
+        href = anchor.get("href")
+        url = canonical(href, base=base) if href else None
+        if url is None:
+            continue
+        text = element_text(anchor)
+        label = text or collapse(anchor.get("title", ""))
+        if not label or _is_chrome(label) or is_nav(anchor, label=text, navs=navs):
+            continue
+        title, day = split_link_date(label)
+        yield _Link(
+            anchor, url, text, _weight(title), _DIGITS.sub("0", url), bool(day) or _after(anchor) is not None
+        )
 
-    ``navs`` remembers which elements are (inside) nav elements, for :func:`is_nav`.
+
+def _is_chrome(label: str) -> bool:
+    word = label.strip(_CHROME).lower()
+    return not word or word in PAGER_WORDS or word.isdigit() or label.lower() in PAGER_WORDS
+
+
+def _weight(title: str) -> float:
+    return min(1.0, max(0.0, (len(title) - 3) / 7))
+
+
+def _blocks(links: Iterable[_Link], *, body: etree._Element) -> list[_Block]:
+    """Every element with two or more children holding a link; each child keeps its longest link."""
+    blocks: dict[etree._Element, _Block] = {}
+    for link in links:
+        child = link.anchor
+        for parent in link.anchor.iterancestors():
+            block = blocks.get(parent) or blocks.setdefault(parent, _Block(parent, {}))
+            known = block.rows.get(child)
+            if known is None or len(link.text) > len(known.text):
+                block.rows[child] = link
+            if parent is body:
+                break
+            child = parent
+    return [block for block in blocks.values() if len(block.rows) >= 2]
+
+
+def _dated(body: etree._Element) -> set[etree._Element]:
+    """The elements that hold a date-looking text."""
+    found: set[etree._Element] = set()
+    for text in body.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
+        if not looks_like_date(collapse(text)):
+            continue
+        element = text.getparent().getparent() if text.is_tail else text.getparent()
+        while element is not None and element not in found:
+            found.add(element)
+            element = element.getparent()
+    return found
+
+
+def _score(block: _Block, *, dated: set[etree._Element], outside: dict[etree._Element, bool]) -> None:
+    """The block's score (module docstring); 0 when it is no list or lies outside the content."""
+    links = list(block.rows.values())
+    n = len(links)
+    shape, count = Counter(link.shape for link in links).most_common(1)[0]
+    weight = sum(link.weight for link in links)
+    with_date = sum(link.dated or child in dated for child, link in block.rows.items())
+    block.shape = shape
+    if _outside(block.parent, outside):
+        return
+    if with_date >= 2 and with_date * 2 >= n:
+        pass
+    elif n < 3 or count / n < 0.6 or "0" not in shape or weight / n < 0.5:
+        return
+    block.score = weight * (count / n) * (1 + 3 * with_date / n)
+
+
+def _outside(element: etree._Element, known: dict[etree._Element, bool]) -> bool:
+    """Whether ``element`` lies in a navigation, header, footer, sidebar or link-list box.
+
+    ``known`` remembers the answer for the elements already looked at (blocks share ancestors).
     """
-    picked = _link(item, template.link, base=base, navs={} if navs is None else navs)
-    if picked is None:
-        return None
-    anchor, url, label = picked
-    pieces = _date_pieces(item, template.date)
-    headings = (text for text in _first_texts(item, template.title) if text not in pieces)
-    title = _best_title(next(headings, "") or _without(label, pieces), anchor.get("title", ""))
-    stripped = strip_pinned(title)
-    if not stripped:
-        return None
-    return Row(
-        url=url,
-        title=stripped,
-        date_text=" ".join(pieces) or _scan_date(item, title=title) or None,
-        pinned=is_pinned(item, title=title),
-        is_attachment=is_attachment(url) or "sudyfile-attr" in anchor.attrib,
-    )
-
-
-def _link(
-    item: etree._Element, alternatives: Sequence[str], *, base: str, navs: dict[etree._Element, bool]
-) -> tuple[etree._Element, str, str] | None:
-    """(anchor, canonical URL, anchor text) of the first labelled link that is no pager or nav link."""
-    for css in alternatives:
-        for anchor in select(item, css):
-            url = canonical(anchor.get("href", ""), base=base)
-            text = element_text(anchor)
-            label = text or anchor.get("title", "").strip()
-            if url and label and not is_nav(anchor, label=text, navs=navs):
-                return anchor, url, text
-    return None
-
-
-def _date_pieces(item: etree._Element, alternatives: Sequence[str]) -> list[str]:
-    """The texts of the first date alternative that reads as a date (split cells together)."""
-    for css in alternatives:
-        texts = [text for node in select(item, css) if (text := element_text(node))]
-        if texts and looks_like_date(" ".join(texts)):
-            return texts
-    return []
-
-
-def _first_texts(item: etree._Element, alternatives: Sequence[str]) -> list[str]:
-    for css in alternatives:
-        texts = [text for node in select(item, css) if (text := element_text(node))]
-        if texts:
-            return texts
-    return []
-
-
-def _without(text: str, pieces: Sequence[str]) -> str:
-    # A date cell inside the link (VSB cards: <a><h4>title</h4><p class="date">…</p></a>).
-    for piece in pieces:
-        text = text.replace(piece, " ")
-    return collapse(text)
-
-
-def _best_title(text: str, attribute: str) -> str:
-    attribute = collapse(attribute)
-    return attribute if len(attribute) > len(text) else text
-
-
-def _scan_date(item: etree._Element, *, title: str) -> str:
-    texts = (collapse(text) for text in _TEXTS(item))
-    return next((text for text in texts if text and text not in title and looks_like_date(text)), "")
-
-
-def is_nav(anchor: etree._Element, *, label: str, navs: dict[etree._Element, bool] | None = None) -> bool:
-    """A pager or navigation link: labelled like one, or inside a nav/pager/menu element.
-
-    ``label`` is the anchor's collapsed text (:func:`element_text`); ``navs`` remembers the
-    answer for the ancestors already looked at (rows of one list share most of theirs).
-    """
-    label = label.lower()
-    if label in PAGER_WORDS or label.isdigit():
-        return True
-    return _in_nav(anchor.getparent(), {} if navs is None else navs)
-
-
-def _in_nav(element: etree._Element | None, navs: dict[etree._Element, bool]) -> bool:
-    """Whether ``element`` or an ancestor is a ``<nav>`` or has a :data:`NAV_CLASS` class."""
-    below: list[etree._Element] = []
+    path: list[etree._Element] = []
     found = False
-    while element is not None:
-        known = navs.get(element)
-        if known is not None or element.tag == "nav" or _nav_class(element.get("class")):
-            found = known is not False
+    for node in (element, *element.iterancestors()):
+        if node in known:
+            found = known[node]
             break
-        below.append(element)
-        element = element.getparent()
-    navs.update(dict.fromkeys(below, found))
+        path.append(node)
+        if _outside_box(node):
+            found = True
+            break
+    known.update(dict.fromkeys(path, found))
     return found
 
 
-def _nav_class(names: str | None) -> bool:
-    """:data:`NAV_CLASS` on a class attribute, after a cheap test: each of its words holds a hint."""
-    if not names or not any(hint in names for hint in _NAV_HINTS):
-        return False
-    return bool(NAV_CLASS.search(names))
-
-
-def is_pinned(item: etree._Element, *, title: str) -> bool:
-    """置顶: a title prefix, a top/zhiding class, a top icon, or an element reading 置顶."""
-    if PINNED_PREFIX.match(title):
+def _outside_box(node: etree._Element) -> bool:
+    if node.tag in OUTSIDE_TAGS:
         return True
-    for el in item.iter(tag=etree.Element):
-        if _pinned_class(el.get("class")) or (el.tag == "img" and _pinned_icon(el)):
-            return True
-        text = el.text
-        if text and "置顶" in text and PINNED_PREFIX.fullmatch(text.strip()):  # 置顶: a cheap first test
-            return True
-    return False
-
-
-def _pinned_class(names: str | None) -> bool:
-    """:data:`PINNED_CLASS` on a class attribute; its words hold "top" or "zhiding", tested first.
-
-    The test is on ASCII text only: ignoring case, the regex also equates a few other letters
-    (ı with i), which ``str.lower`` does not.
-    """
-    if not names or (names.isascii() and "top" not in (lower := names.lower()) and "zhiding" not in lower):
+    words = f"{node.get('class', '')} {node.get('id', '')}".split()
+    if any(_outside_word(word) for word in words):
+        return True
+    heading = next(node.itersiblings(tag=etree.Element, preceding=True), None)
+    if heading is None or len(heading) > 3:
         return False
-    return bool(PINNED_CLASS.search(names))
+    label = element_text(heading)
+    return len(label) < 20 and bool(LINK_LIST_HEADING.search(label))
 
 
-def _pinned_icon(img: etree._Element) -> bool:
-    return bool(PINNED_ICON.search(" ".join(img.get(key, "") for key in ("src", "alt", "title"))))
+def _outside_word(word: str) -> bool:
+    if INSIDE.search(word):
+        return False
+    return any(OUTSIDE.fullmatch(part) for part in re.split(r"[-_]", word))
 
 
-def find_block(response: TextResponse) -> list[etree._Element]:
-    """The children of the element with most children holding both a link and a date-looking text."""
-    children: dict[etree._Element, set[etree._Element]] = {}
-    for text in root(response).xpath("//body//text()[not(ancestor::script or ancestor::style)]"):
-        if looks_like_date(collapse(text)):
-            element = text.getparent().getparent() if text.is_tail else text.getparent()
-            for child, parent in zip(
-                [element, *element.iterancestors()], element.iterancestors(), strict=False
-            ):
-                children.setdefault(parent, set()).add(child)
-    counts = {parent: sum(bool(c.xpath(".//a[@href]")) for c in kids) for parent, kids in children.items()}
-    best = max(counts, key=counts.__getitem__, default=None)
-    if best is None or counts[best] < 2:
-        return []
-    found: list[etree._Element] = best.xpath("*")
-    return found
+def _with_siblings(best: _Block, blocks: list[_Block]) -> list[_Block]:
+    """The best block and its look-alike siblings (same tag, class and link shape), in page order."""
+    parent = best.parent.getparent()
+    if parent is None:
+        return [best]
+    alike = {
+        block.parent: block
+        for block in blocks
+        if block.parent.getparent() is parent
+        and block.parent.tag == best.parent.tag
+        and block.parent.get("class") == best.parent.get("class")
+        and block.shape == best.shape
+    }
+    return [alike[child] for child in parent if child in alike]
 
 
-def next_by_text(response: TextResponse) -> str | None:
-    """The next page by ``rel=next`` or by the link's label (下一页, 下页, 后页, next, >)."""
-    base = get_base_url(response)
-    page = root(response)
-    hrefs = strings(page, "a[rel~=next]::attr(href), link[rel~=next]::attr(href)")
-    hrefs += [a.get("href", "") for a in select(page, "a[href]") if _is_next(element_text(a))]
-    here = canonical(response.url, base=response.url)
-    urls = (canonical(href, base=base) for href in hrefs)
-    return next((url for url in urls if url and url != here), None)
+def _row(child: etree._Element, link: _Link, *, base: str, navs: dict[etree._Element, bool]) -> Row | None:
+    row = row_of(child, FOUND_ROW, base=base, navs=navs, link=(link.anchor, link.url, link.text))
+    if row is None or row.date_text is not None or child is not link.anchor:
+        return row
+    return dataclasses.replace(row, date_text=_after(link.anchor))
 
 
-def _is_next(label: str) -> bool:
-    return label in NEXT_WORDS or label.strip("<>»«[]【】 ").replace(" ", "").lower() in NEXT_WORDS
+def _after(anchor: etree._Element) -> str | None:
+    """The date right after a bare link: its tail text, or the next element when that holds no link."""
+    tail = collapse(anchor.tail or "")
+    if tail:
+        return tail if looks_like_date(tail) else None
+    following = anchor.getnext()
+    if following is None or following.tag == "a" or next(following.iter("a"), None) is not None:
+        return None
+    text = element_text(following)
+    return text if looks_like_date(text) else None
 
 
-#: Rows of a found block: the first labelled link, the first date-looking text.
-FOUND_ROW = Template(item="*")
-
-
+@register
 class Generic:
-    """Any other page: the configured selectors, or the repeated block of links with dates."""
+    """Any other page: the configured selectors, or the page's main list (module docstring)."""
 
     name = "generic"
+    auto_rank: int | None = None  # never recognised: the profile every HTML page falls through to
+    html = True
 
     def detect(self, response: TextResponse) -> bool:
-        return bool(find_block(response))
+        return bool(find_rows(response))
 
     def parse_list(self, response: TextResponse, *, column: Column) -> ListPage:
         if column.selectors is not None:
             found, rows = list_rows(response, column=column, templates=())
         else:
-            rows = rows_of(find_block(response), FOUND_ROW, base=get_base_url(response))
+            rows = find_rows(response)
             found = bool(rows)
-        return ListPage(found=found, rows=rows, next_url=next_by_text(response))
+        return ListPage(found=found, rows=rows, next_url=next_page(response))

@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 from scrapy.http import TextResponse
 from w3lib.html import remove_tags
 
-from crawler.profiles import ListPage, Row
-from crawler.profiles.generic import PINNED_PREFIX, collapse, strip_pinned
+from crawler.profiles import ListPage, Row, register
+from crawler.profiles.html import collapse
+from crawler.profiles.rows import PINNED_PREFIX, strip_pinned
 from crawler.urls import canonical, is_attachment
 from monitor.config import ApiMapping, Column
 
@@ -32,8 +33,11 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 _MISSING = object()
 
 
+@register
 class JsonApi:
     name = "jsonapi"
+    auto_rank: int | None = None
+    html = False
 
     def detect(self, response: TextResponse) -> bool:
         return _load(response) is not None

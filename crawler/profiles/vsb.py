@@ -17,8 +17,9 @@ import re
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, element_text, first, list_rows, matches, root, select, strings
+from crawler.profiles import ListPage, register
+from crawler.profiles.html import element_text, first, matches, root, select, strings
+from crawler.profiles.rows import Template, list_rows
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -40,8 +41,11 @@ POSITION = re.compile(r"(\d+)\s*/\s*(\d+)")
 PAGE_FILE = re.compile(r"^(.*)/(\d+)\.htm$")
 
 
+@register
 class Vsb:
     name = "vsb"
+    auto_rank: int | None = 2
+    html = True
 
     def detect(self, response: TextResponse) -> bool:
         return matches(root(response), FINGERPRINTS) or "_showDynClick" in response.text

@@ -19,8 +19,9 @@ from lxml import etree
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from crawler.profiles import ListPage
-from crawler.profiles.generic import Template, first, list_rows, matches, root, select, strings
+from crawler.profiles import ListPage, register
+from crawler.profiles.html import first, matches, root, select, strings
+from crawler.profiles.rows import Template, list_rows
 from crawler.urls import canonical
 from monitor.config import Column
 
@@ -48,8 +49,11 @@ ARTICLE_LINK = re.compile(r"/[0-9a-f/]+/c\d+a\d+/page\.(?:htm|psp)")
 LIST_PAGE = re.compile(r"^(.*/list)\d*(\.(?:htm|html|psp))$")
 
 
+@register
 class WebPlus:
     name = "webplus"
+    auto_rank: int | None = 1
+    html = True
 
     def detect(self, response: TextResponse) -> bool:
         page = root(response)

@@ -7,7 +7,7 @@
 - ``urls.is_attachment`` reads a plain URL's path without ``urlsplit``, and ``urls.suffix`` is
   ``PurePosixPath(path).suffix``: both compared with the former code; ``urls.host_of`` reads a
   simple authority with a regex: compared with ``urlsplit(url).hostname``;
-- ``profiles.generic.select`` / ``element_text`` on lxml match parsel's ``Selector.css`` /
+- ``profiles.html.select`` / ``element_text`` on lxml match parsel's ``Selector.css`` /
   ``.xpath(".//text()")`` for every selector of every family template, on every fixture, and
   the cheap class-word tests for nav and pinned rows match their regexes;
 - ``pipelines.StorePipeline`` writes items and outcomes together in batches, with ``items_new``
@@ -34,15 +34,9 @@ from crawler.helper import Helper
 from crawler.items import ColumnDone, ListingItems
 from crawler.pipelines import StorePipeline
 from crawler.profiles import drupal, vsb, webplus
-from crawler.profiles.generic import (
-    NAV_CLASS,
-    PINNED_CLASS,
-    _nav_class,
-    _pinned_class,
-    element_text,
-    text_of,
-)
-from crawler.profiles.generic import select as select_css
+from crawler.profiles.html import element_text, text_of
+from crawler.profiles.html import select as select_css
+from crawler.profiles.rows import NAV_CLASS, PINNED_CLASS, _nav_class, _pinned_class
 from crawler.urls import (
     ATTACHMENT_EXTENSIONS,
     PLAIN,
