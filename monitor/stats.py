@@ -18,6 +18,23 @@ from dataclasses import dataclass, field
 from monitor.config import Config
 
 FORMATS = ("table", "md", "csv", "json", "xlsx")
+#: The days a period, a check or a crawl may name. Campus websites began in the 1990s; the upper
+#: bound keeps a year's arithmetic (the same period a year before or after) within Python's dates.
+FIRST_DAY = dt.date(1990, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
+
+def parse_day(text: str) -> dt.date:
+    """A local date a user gave (``YYYY-MM-DD``, FIRST_DAY to LAST_DAY); ValueError naming the problem."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"expected a date from {FIRST_DAY} to {LAST_DAY} (got {text!r})")
+    return day
+
+
 MANUAL_MARK = "*"
 
 

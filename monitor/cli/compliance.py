@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from monitor import checks, rules, store
+from monitor import checks, rules, stats, store
 from monitor.cli.main import State, fail_cleanly, main, parse_date, pass_state
 from monitor.config import Config
 from monitor.errors import ConfigError
@@ -152,9 +152,9 @@ def _count_row(
     if site not in sites:
         raise ConfigError(f"{where}: unknown site {site!r}")
     try:
-        start, end = dt.date.fromisoformat(row["from"].strip()), dt.date.fromisoformat(row["to"].strip())
-    except ValueError:
-        raise ConfigError(f"{where}: expected dates as YYYY-MM-DD in from and to") from None
+        start, end = stats.parse_day(row["from"] or ""), stats.parse_day(row["to"] or "")
+    except ValueError as exc:
+        raise ConfigError(f"{where}: from and to: {exc}") from None
     if start > end:
         raise ConfigError(f"{where}: from {start} is after to {end}")
     count = row["count"].strip()

@@ -84,8 +84,45 @@ LAZY_COMMANDS = {
 }
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error shown as one line (``xxgk stats: error: Invalid value for '--from': …``), exit 2.
+
+    Click prints the usage, a hint and the error on three lines; a clerk's terminal, a cron mail or
+    a log wants the one line that names what is wrong and where to look.
+    """
+
+    def __init__(self, cause: click.UsageError) -> None:
+        super().__init__(cause.message, cause.ctx)
+        self.cause = cause
+
+    def format_message(self) -> str:
+        return self.cause.format_message()
+
+    def show(self, file: Any = None) -> None:
+        command = self.ctx.command_path if self.ctx is not None else "xxgk"
+        message = " ".join(self.format_message().split())
+        click.echo(f"{command}: error: {message} (see '{command} --help')", err=True, file=file)
+
+
 class LazyGroup(click.Group):
-    """A group whose commands register themselves when their module is first imported."""
+    """A group whose commands register themselves when their module is first imported.
+
+    Usage errors, its own and its commands', are one line (:class:`OneLineUsageError`).
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -94,6 +131,10 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             importlib.import_module(LAZY_COMMANDS[cmd_name])
         return super().get_command(ctx, cmd_name)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    return exc if isinstance(exc, OneLineUsageError) else OneLineUsageError(exc)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,9 +196,9 @@ def parse_date(_: click.Context, param: click.Parameter, value: str | None) -> d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date as YYYY-MM-DD (got {value!r})") from None
+        return stats.parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command("stats")

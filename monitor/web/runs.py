@@ -52,6 +52,10 @@ def fetch_row(fetch: web_store.FetchRow) -> Context:
     }
 
 
+#: The largest id a run can have: SQLite's and PostgreSQL's 64-bit signed integers.
+MAX_ID = 2**63 - 1
+
+
 def runs_context(web: State, session: Db, who: Current) -> Context:
     found = web_store.crawl_runs(session, institution_key=web.config.institution.id, site_keys=who.sites)
     return {"outcomes": list(store.OUTCOMES), "runs": [run_row(run) for run in found]}
@@ -59,6 +63,8 @@ def runs_context(web: State, session: Db, who: Current) -> Context:
 
 def run_context(run_id: int, web: State, session: Db, who: Current) -> Context:
     key = web.config.institution.id
+    if not 1 <= run_id <= MAX_ID:  # no such run, and the database's integers cannot hold the number
+        raise HTTPException(404, "没有这次采集")
     found = web_store.crawl_run(session, institution_key=key, run_id=run_id, site_keys=who.sites)
     if found is None:
         raise HTTPException(404, "没有这次采集")

@@ -189,9 +189,10 @@ def acknowledge(web: State, session: Db, who: Current, fields: Form) -> Redirect
 def _day(request: Request, name: str) -> dt.date | None:
     value = request.query_params.get(name)
     try:
-        return dt.date.fromisoformat(value) if value else None
+        return stats.parse_day(value) if value else None
     except ValueError:
-        raise HTTPException(400, f"{name} 应为 YYYY-MM-DD 格式的日期") from None
+        first, last = stats.FIRST_DAY, stats.LAST_DAY
+        raise HTTPException(400, f"{name} 应为 {first} 至 {last} 之间、YYYY-MM-DD 格式的日期") from None
 
 
 def stats_tables(request: Request, web: State, session: Db, who: Current) -> stats.StatsTables:

@@ -178,7 +178,7 @@ def test_hand_counts_replace_crawled_counts_and_are_marked(tmp_path: Path, db_ur
     ("csv_text", "message"),
     [
         ("site,from,to,count\nnowhere,2021-09-01,2022-08-31,1\n", ":2: unknown site 'nowhere'"),
-        ("site,from,to,count\noa,2021-09-01,2022-13-31,1\n", ":2: expected dates as YYYY-MM-DD"),
+        ("site,from,to,count\noa,2021-09-01,2022-13-31,1\n", ":2: from and to: expected a date as"),
         ("site,from,to,count\noa,2022-09-01,2021-08-31,1\n", ":2: from 2022-09-01 is after to 2021-08-31"),
         ("site,from,to,count\noa,2021-09-01,2022-08-31,-4\n", ":2: expected a whole number >= 0 in count"),
         ("site,count\noa,3\n", ":1: expected the columns site,from,to,count"),

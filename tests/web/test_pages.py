@@ -204,6 +204,10 @@ def test_statistics_follow_the_period_and_export_csv_and_xlsx(clients: dict[str,
     book = load_workbook(io.BytesIO(xlsx.content))
     assert [sheet.title for sheet in book.worksheets] == [c["name"] for c in doc["campuses"]]
     assert client.get("/api/stats", params={"from": "yesterday"}).status_code == 400
+    for edge in ("0001-01-01", "9999-12-31"):  # years whose neighbours Python cannot hold: 400, not 500
+        for path in ("/stats", "/api/stats", "/stats.csv", "/stats.xlsx"):
+            assert client.get(path, params={"from": edge, "to": "2025-01-01"}).status_code == 400, path
+            assert client.get(path, params={"from": "2025-01-01", "to": edge}).status_code == 400, path
     assert client.get("/stats", params={"from": "2025-02-01", "to": "2025-01-01"}).status_code == 400
 
 

@@ -71,4 +71,7 @@ def test_an_unknown_run_is_404_in_html_and_json(
 ) -> None:
     assert clients["office"].get("/runs/999999").status_code == 404
     assert clients["office"].get("/api/runs/999999").json() == {"detail": "没有这次采集"}
+    for number in ("999999999999999999999999", "9223372036854775808", "0", "-1"):  # past 64 bits: no run
+        assert clients["office"].get(f"/runs/{number}").status_code == 404, number
+        assert clients["office"].get(f"/api/runs/{number}").json() == {"detail": "没有这次采集"}
     assert httpx.get(f"{dashboard.base_url}/api/runs").status_code == 401
