@@ -24,7 +24,7 @@ DATE_SOURCES = (
     "list",  # printed in full on the list page row
     "list_inferred",  # printed on the list without a year; the year inferred by resolve()
     "relative",  # the list printed 今天 / 3天前 …, counted from the crawl date
-    "url",  # written in the article URL (Drupal /article/Y/M/D/, xinhua /YYYY-MM/DD/)
+    "url",  # written in the article URL (Drupal /article/Y/M/D/, Xinhua /YYYY-MM/DD/, TRS t20220901_1.html)
     "url_created",  # Sudy WebPlus /YYYY/MMDD/ path: the record's creation date, a last resort
     "article",  # the article page's CMS date element or a labelled date in its text
     "meta",  # the article page's <meta> (PubDate, article:published_time …) or JSON-LD
@@ -164,17 +164,34 @@ def _date(year: int, month: int, day: int) -> datetime.date | None:
         return None
 
 
-_URL_DATES = (  # in the path: /YYYY/MM/DD/ (Drupal), /YYYY-MM/DD/ (xinhua), /YYYY/MM-DD/ (old today.hit)
+# Publication dates that CMSs write into article URLs (the path only; see url_date for the sources):
+# /YYYY/MM/DD/, /YYYY-MM-DD/, /YYYY-MM/DD/ (Xinhua), /YYYY/MM-DD/; a /YYYYMMDD/ segment; TRS WCM's
+# t20220901_123456.html; DedeCMS/PHPCMS /2022/0901/12345.html.
+_URL_DATES = (
     re.compile(r"/" + _YEAR + r"[/-](\d{1,2})[/-](\d{1,2})(?=/)"),
     re.compile(r"/" + _YEAR + r"(\d\d)(\d\d)(?=/)"),
+    re.compile(r"/t" + _YEAR + r"(\d\d)(\d\d)_\d+(?:_\d+)?\.s?html?/$"),
+    re.compile(r"/" + _YEAR + r"/(\d\d)(\d\d)/\d+(?:_\d+)?\.s?html?/$"),
 )
 _SUDY_PATH = re.compile(r"/" + _YEAR + r"/(\d\d)(\d\d)/c\d+a\d+/")
 
 
 def url_date(url: str) -> datetime.date | None:
-    """A publication date written in a URL path: Drupal /article/YYYY/MM/DD/NID, /YYYY-MM/DD/ (xinhua
-    style), /YYYYMMDD/ or /YYYY/MM/DD/ segments. Not Sudy WebPlus paths (/YYYY/MMDD/ is a creation date,
-    see sudy_url_date). Invalid → None."""
+    """The publication date written in an article URL's path, where the CMS writes one; else None.
+
+    - ``/YYYY/MM/DD/`` and ``/YYYY-MM-DD/`` segments: dated path aliases such as Drupal's at
+      today.hit.edu.cn (``/article/2022/09/01/123``; RSSHub's ``hit/today`` route dates items so);
+    - ``/YYYY-MM/DD/``: Xinhua and gov.cn (``/politics/2020-02/19/c_1125597921.htm``: released
+      2020-02-19, see ../shared/realpages/articles/htmldate_xinhuanet_com_c_1125597921);
+    - a ``/YYYYMMDD/`` segment (news sites' day folders, also read by htmldate's ``extract_url_date``);
+    - TRS WCM's published file name ``t{yyyyMMdd}_{docid}.html`` (``./202209/t20220901_123456.html``),
+      the document's date as the site publishes it (government and many campus sites);
+    - ``/YYYY/MMDD/{id}.html``: the default article naming rule of DedeCMS (``{Y}/{M}{D}/{aid}.html``,
+      from ``pubdate``) and PHPCMS v9 (``{$year}/{$month}{$day}/{$id}.html``).
+
+    Not Sudy WebPlus ``/YYYY/MMDD/c{col}a{id}/page.htm``: that is the record's creation date
+    (:func:`sudy_url_date`). An invalid date → None.
+    """
     path = _path(url)
     for pattern in _URL_DATES:
         found = pattern.search(path)

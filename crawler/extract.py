@@ -7,9 +7,10 @@ Date policy (sources are ``crawler.dates.DATE_SOURCES``):
 
 1. Each row's date text is read with :func:`dates.parse`; the years of the rows without one are
    inferred over the page with :func:`dates.resolve` (a list is date-descending). Its hints are
-   the URL dates: :func:`dates.url_date` (Drupal ``/article/Y/M/D/``, ``/YYYY-MM/DD/``,
-   ``/YYYYMMDD/``), else the WebPlus creation date :func:`dates.sudy_url_date`, which is close
-   enough to place a year-less ``12-28`` in the right year.
+   the URL dates: :func:`dates.url_date` (the URL patterns that are known publication dates:
+   Drupal ``/article/Y/M/D/``, Xinhua ``/YYYY-MM/DD/``, TRS ``t20220901_1.html``, DedeCMS
+   ``/2022/0901/1.html`` …), else the WebPlus creation date :func:`dates.sudy_url_date`, which is
+   close enough to place a year-less ``12-28`` in the right year.
 2. Pinned (置顶) rows are out of date order: each is resolved on its own, and keeps its own date.
 3. Sources: a full date on the list → ``list``; a year-less one → ``list_inferred``; a relative
    word (今天, 3天前) → ``relative``.
