@@ -14,12 +14,16 @@ import re
 from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.httpcache import DummyPolicy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 _LOGIN_URL = re.compile(
@@ -79,6 +83,8 @@ def outcome_for_status(status: int) -> str:
 def outcome_for_failure(failure: Failure) -> tuple[str, int | None, str]:
     """(outcome, HTTP status, message) for a request that failed before reaching a callback."""
     exc = failure.value
+    if isinstance(exc, RobotsUnavailable):
+        return "unreachable", exc.status, str(exc)
     if isinstance(exc, HttpError):
         status = exc.response.status
         return outcome_for_status(status), status, response_status_message(status)
@@ -86,6 +92,84 @@ def outcome_for_failure(failure: Failure) -> tuple[str, int | None, str]:
         return "robots_disallowed", None, "forbidden by robots.txt"
     message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     return "unreachable", None, " ".join(message.split())[:500]
+
+
+class RobotsUnavailable(IgnoreRequest):
+    """robots.txt could not be read (5xx after retries, or no answer): nothing of the host is fetched."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(f"robots.txt unavailable ({reason}): nothing fetched from this host")
+        self.status = status
+
+
+class _Unavailable(RobotParser):
+    """What stands for the robots.txt of a host that did not give one: nothing is allowed."""
+
+    def __init__(self, reason: str, status: int | None) -> None:
+        self.reason, self.status = reason, status
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, robotstxt_body: bytes) -> _Unavailable:  # pragma: no cover
+        raise NotImplementedError("built by RobotsMiddleware only")
+
+    def allowed(self, url: str | bytes, user_agent: str | bytes) -> bool:
+        return False
+
+    def crawl_delay(self, user_agent: str | bytes) -> float | None:
+        return None
+
+
+class RobotsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, which fetches no URL of a host whose robots.txt it could not read.
+
+    It also fixes Scrapy's hand-over of the parser to requests that waited for it (see
+    :meth:`robot_parser`). And Scrapy parses whatever a robots.txt request answers: a 503
+    maintenance page reads as "no rules", a failed download as "allow everything", so every
+    column of a host with a broken robots.txt was fetched, disallowed ones included (likely
+    with a cold cache: no stored copy to read). RFC 9309 §2.3.1.4: a crawler MUST assume
+    complete disallow when robots.txt is unreachable through server or network errors; a 4xx
+    (no robots.txt) still allows everything. Requests of such a host fail with
+    :class:`RobotsUnavailable`, outcome ``unreachable`` (could not check), not
+    ``robots_disallowed``. robots.txt requests are retried as every request is.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        """The host's parser, for every request that waited for it.
+
+        Scrapy's own hands the parser to the first request waiting for a robots.txt download
+        and None ("no rules") to the others, since a Deferred turned into a Future passes None
+        on: with a cold cache, every column of a host but one went out unchecked. Once the wait
+        is over, the parser is in ``_parsers``.
+        """
+        parser = await super().robot_parser(request)
+        settled = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(settled, Deferred) else settled
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        if isinstance(rp, _Unavailable):
+            self._stats.inc_value("robotstxt/unavailable")
+            raise RobotsUnavailable(rp.reason, status=rp.status)
+        super().process_request_2(rp, request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status < 500:
+            await super()._parse_robots(response, netloc, request)
+            return
+        self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+        self._settle(netloc, _Unavailable(f"HTTP {response.status}", response.status))
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._settle(netloc, _Unavailable(" ".join(f"{type(exc).__name__}: {exc}".split())[:200], None))
+
+    def _settle(self, netloc: str, parser: _Unavailable) -> None:
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
 
 
 class RobotsOnlyPolicy(DummyPolicy):

@@ -52,6 +52,8 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
         "LOGSTATS_INTERVAL": 60.0,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.RobotsMiddleware": 100,  # no robots.txt read, nothing fetched
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "crawler.reader.ReadingMiddleware": 10,  # the last to see a response: after retries
         },

@@ -82,6 +82,7 @@ def _failure(exc: Exception) -> Failure:
     ("exc", "outcome"),
     [
         (IgnoreRequest("Forbidden by robots.txt"), "robots_disallowed"),
+        (mw.RobotsUnavailable("HTTP 503", status=503), "unreachable"),
         (ConnectionRefusedError(), "unreachable"),
         (DNSLookupError("no such host"), "unreachable"),
         (TimeoutError(), "unreachable"),
