@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
+from dataclasses import dataclass
 from typing import Any
 
 from parsel import Selector, SelectorList
@@ -155,22 +156,24 @@ def _labelled(response: TextResponse) -> Iterator[str]:
             yield from (_text(parent) for parent in node.xpath(".."))
 
 
-# A date line: a full date, perhaps a time, then nothing or the line's other fields (来源, 阅读 …);
-# before it at most a label, a source or a site name. A date followed by prose (2022年9月1日，学校…
-# or 2022年9月1日召开) is the body's, not the page's.
+# A date line: a full date, then a time and anything (2022-02-13 09:57 光明网), or nothing, a bracket
+# or the line's other fields (2005年08月16日　来源：新华网, 2004-12-10　阅读10544次); before it at most
+# a label, a source or a site name. A date followed by prose (2022年9月1日，学校… or 2022年9月1日召开,
+# 2022-09-01 10:00，学校…) is the body's, not the page's.
 _DATE = r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}/\d{1,2}/(?:19|20)\d\d)"
-_TIME = r"(?:\s*\d{1,2}\s*[:：时]\s*\d\d(?:\s*[:：分]\s*\d\d)?\s*秒?(?:\s*[AaPp]\.?[Mm])?)*"
+_CLOCK = r"\s*\d{1,2}\s*[:：时]\s*\d\d(?:\s*[:：分]\s*\d\d)?\s*秒?(?:\s*[AaPp]\.?[Mm])?"
+_TIME = f"(?:{_CLOCK})*"
 _FIELDS = (
     "来源|来自|出处|作者|编辑|责编|责任编辑|记者|通讯员|供稿|摄影|录入|审核|发布|"
-    "阅读|浏览|瀏覽|点击|點擊|访问|人气|次数|字号|字体|字體|打印|星期|周[一二三四五六日]"
+    "更新|发表|刊发|阅读|浏览|瀏覽|点击|點擊|访问|人气|次数|字号|字体|字體|打印|星期|周[一二三四五六日]"
 )
 _DATE_LINE = re.compile(
     r"^(?:[^，。！？；,;!?]{0,40}?[\s:：于\[【(（])?\s*"
     + _DATE
-    + _TIME
-    + r"\s*(?:$|[|｜/·\]】)）\[【(（]|"
+    + f"(?:(?:{_CLOCK})+(?!\\d)\\s*(?![，,。、；;])"
+    + r"|\s*(?:$|[|｜/·\]】)）\[【(（]|"
     + _FIELDS
-    + ")"
+    + "))"
 )
 _SCRIPT_DATE = re.compile(r"""["']\s*(""" + _DATE + _TIME + r""")\s*["']""")
 _SCRIPT_CHARS = 300  # showDate("…") or document.write("…"); a long script is a program, not a date
@@ -179,6 +182,7 @@ _NEAR_TITLE_CHARS = 200
 _PROSE_CHARS = 100  # a text this long is a paragraph of the body: the header is over
 _SKIPPED_TAGS = frozenset({"style", "noscript", "select", "option", "textarea", "title"})
 _TITLE_PARTS = re.compile(r"\s*(?:[|_–—]+|\s-\s|(?<![\d\s])-(?!\d))\s*")
+_SPACE = re.compile(r"\s")
 _MIN_TITLE = 4  # a heading shorter than this is a word that menus repeat too
 
 
@@ -203,23 +207,39 @@ def _near_title(response: TextResponse) -> Iterator[str]:
         seen += len(line)
         if seen > _NEAR_TITLE_CHARS or len(line) > _PROSE_CHARS:
             return
-        if _DATE_LINE.match(line) and not _in_link_or_aside(element):
+        if _DATE_LINE.match(line) and _GREETING not in line and not _in_link_or_aside(element):
             yield line
 
 
-def _titles(response: TextResponse) -> set[str]:
+@dataclass(frozen=True, slots=True)
+class _Titles:
     """What the article's heading may read: its title as article_title finds it, the whole <title>,
-    and the <title>'s first part ('标题_栏目_网站', '标题-搜狐财经', 'title - blog - site')."""
+    the <title>'s first part ('标题_栏目_网站', '标题-搜狐财经', 'title - blog - site'), or the
+    <title> before a space and the site's name ('土豆不“土” 松花江网')."""
+
+    page: str
+    exact: frozenset[str]
+
+    def read_by(self, line: str) -> bool:
+        if line in self.exact:
+            return True
+        return len(line) >= _MIN_SPACED_TITLE and self.page.startswith(line + " ")
+
+
+_MIN_SPACED_TITLE = 6  # a shorter first word of the <title> is a site or column name as often
+
+
+def _titles(response: TextResponse) -> _Titles:
     title = " ".join((response.xpath("string(//title)").get() or "").split())
     found = {title, _TITLE_PARTS.split(title)[0], article_title(response) or ""}
-    return {text for text in found if len(text) >= _MIN_TITLE}
+    return _Titles(page=title, exact=frozenset(text for text in found if len(text) >= _MIN_TITLE))
 
 
-def _heading(texts: list[Any], *, titles: set[str]) -> int | None:
+def _heading(texts: list[Any], *, titles: _Titles) -> int | None:
     """The index of the first body text that reads as the article's title and is not a link (a link
     that repeats the title is a breadcrumb or a list row, unless it sits in a heading)."""
     for index, text in enumerate(texts):
-        if " ".join(text.split()) not in titles:
+        if not titles.read_by(" ".join(text.split())):
             continue
         element = text.getparent()
         if text.is_tail:
@@ -365,9 +385,12 @@ _TITLES = (
     f"//h1[{_has_class('arti_title')}]",  # Sudy WebPlus
     f"//*[{_has_class('main_contit')}]//h2",  # VSB
     '//meta[@name="ArticleTitle"]/@content',  # VSB's own field
-    # A bare <h1> is often the site logo: not one in a header or logo box, nor one holding an image.
-    '//h1[not(ancestor-or-self::*[contains(@class, "logo") or contains(@id, "logo")] or ancestor::header'
-    " or .//img)]",
+    # A bare <h1> is often the site logo or a menu's heading: not one in a header, logo, menu or nav
+    # box (an "article-header" is the article's), nor one holding an image.
+    '//h1[not(ancestor-or-self::*[contains(@class, "logo") or contains(@id, "logo")'
+    ' or contains(@class, "menu") or contains(@id, "menu") or contains(@id, "nav")'
+    f' or @id = "header" or {_has_class("header")} or {_has_class("nav")}]'
+    " or ancestor::header or ancestor::nav or .//img)]",
     '//meta[@property="og:title"]/@content',
 )
 # ' - 哈尔滨工业大学', '_计算学部', ' | 今日哈工大': the last separator; a hyphen between digits
@@ -378,13 +401,38 @@ _SITE_SUFFIX = re.compile(r"^(.+?)\s*(?:[|_–—]+|\s-\s|(?<![\d\s])-(?!\d))\s*
 def article_title(response: TextResponse) -> str | None:
     """h1.arti_title / .main_contit h2 / <meta name="ArticleTitle"> / h1 / og:title / <title> minus the
     ' - site' suffix; whitespace collapsed. ArticleTitle comes before a bare h1, which is often
-    the site's logo text."""
+    the site's logo text; an h1 that is the <title>'s last part is the site's name, not the title.
+    Of a <title> in several parts ('标题_栏目_网站'), the longest leading parts the page repeats as a
+    text of its own (its heading) are the title; failing that, all but the last part."""
+    page = " ".join((response.xpath("string(//title)").get() or "").split())
     for xpath in _TITLES:
         for node in response.xpath(xpath):
             text = node.root if isinstance(node.root, str) else node.xpath("string()").get()  # @content
             title = " ".join((text or "").split())
-            if title:
+            if title and not _is_site_name(title, page=page):
                 return title
-    title = " ".join((response.xpath("string(//title)").get() or "").split())
-    suffixed = _SITE_SUFFIX.match(title)
-    return (suffixed[1] if suffixed else title) or None
+    return _heading_in_title(response, page=page) or _without_suffix(page) or None
+
+
+def _is_site_name(title: str, *, page: str) -> bool:
+    """'松花江网' in the <title> '土豆不“土” 松花江网' or '通知 - 松花江网': the site after the title."""
+    head = page[: -len(title)] if page.endswith(title) else ""
+    return bool(head.strip()) and (head[-1].isspace() or head[-1] in "|_-–—")
+
+
+def _heading_in_title(response: TextResponse, *, page: str) -> str | None:
+    """The longest run of the <title>'s leading parts (cut at a separator or a space) that is also a
+    text of the body."""
+    texts = {
+        " ".join(text.split()) for text in response.xpath("//body//text()[not(parent::script)]").getall()
+    }
+    cuts = {found.start() for pattern in (_TITLE_PARTS, _SPACE) for found in pattern.finditer(page)}
+    for end in sorted(cuts, reverse=True):
+        if len(page[:end]) >= _MIN_TITLE and page[:end] in texts:
+            return page[:end]
+    return None
+
+
+def _without_suffix(page: str) -> str:
+    suffixed = _SITE_SUFFIX.match(page)
+    return suffixed[1] if suffixed else page

@@ -73,17 +73,35 @@ PAGES = [
 
 
 # Pages whose date is in no CMS element (issue 10, point 5), each the shape of a real page in
-# ../shared/realpages/articles: (fixture, expected date, source).
+# ../shared/realpages/articles: (fixture, expected date, source, expected title).
 DATE_LINES = [
-    pytest.param("dateline_site_name.html", "2005-03-11", "article", id="site-name-date-time-source"),
-    pytest.param("dateline_source.html", "2005-08-16", "article", id="date-then-source-no-label"),
-    pytest.param("comment_after.html", "2004-12-10", "article", id="date-and-views-beat-comment"),
-    pytest.param("blog_fabiaoyu.html", "2005-09-07", "article", id="fabiaoyu-in-post-foot"),
-    pytest.param("sidebar_comments_first.html", "2005-09-15", "article", id="recent-comments-box-above"),
-    pytest.param("us_datetime.html", "2005-07-05", "article", id="us-datetime-after-label"),
-    pytest.param("script_date.html", "2020-04-17", "article", id="date-written-by-script"),
-    pytest.param("body_date_not_dateline.html", "2022-09-05", "article", id="body-date-is-not-a-date-line"),
-]
+    pytest.param(
+        "dateline_site_name.html", "2005-03-11", "article", "市场监管部门初定某化妆品广告属于虚假宣传",
+        id="site-name-date-time-source",
+    ),
+    pytest.param(
+        "dateline_source.html", "2005-08-16", "article", "农机专家：为农机行业搭建信息平台",
+        id="date-then-source-no-label",
+    ),
+    pytest.param(
+        "comment_after.html", "2004-12-10", "article", "第四届经济学年会会议议程",
+        id="date-and-views-beat-comment",
+    ),
+    pytest.param(
+        "blog_fabiaoyu.html", "2005-09-07", "article", "评某某：做最好的东西？", id="fabiaoyu-in-post-foot",
+    ),
+    pytest.param(
+        "sidebar_comments_first.html", "2005-09-15", "article", "某某的博客", id="recent-comments-box-above",
+    ),
+    pytest.param(
+        "us_datetime.html", "2005-07-05", "article", "我是怎样卷入那场运动的", id="us-datetime-after-label",
+    ),
+    pytest.param("script_date.html", "2020-04-17", "article", "春日散記", id="date-written-by-script"),
+    pytest.param(
+        "body_date_not_dateline.html", "2022-09-05", "article", "学校召开2022年秋季学期开学工作会议",
+        id="body-date-is-not-a-date-line",
+    ),
+]  # fmt: skip
 
 REALPAGES = Path(__file__).parents[3] / "shared" / "realpages" / "articles"
 
@@ -108,9 +126,14 @@ def test_article_title(name: str, url: str, date: str | None, source: str | None
     assert article_title(page(name, url)) == title
 
 
-@pytest.mark.parametrize(("name", "date", "source"), DATE_LINES)
-def test_article_date_without_a_cms_element(name: str, date: str, source: str) -> None:
+@pytest.mark.parametrize(("name", "date", "source", "title"), DATE_LINES)
+def test_article_date_without_a_cms_element(name: str, date: str, source: str, title: str) -> None:
     assert article_date(page(name), today=TODAY) == (dt.date.fromisoformat(date), source)
+
+
+@pytest.mark.parametrize(("name", "date", "source", "title"), DATE_LINES)
+def test_article_title_without_a_cms_element(name: str, date: str, source: str, title: str) -> None:
+    assert article_title(page(name)) == title
 
 
 def test_a_labelled_date_in_reader_comments_is_not_the_article_date() -> None:
@@ -239,6 +262,24 @@ def test_year_less_article_dates_are_not_guessed() -> None:
 def test_title_drops_the_site_suffix(title: str, expected: str) -> None:
     response = html(f"<html><head><title>{title}</title></head><body></body></html>")
     assert article_title(response) == expected
+
+
+def test_h1_with_the_site_name_is_not_the_title() -> None:
+    response = html(
+        "<html><head><title>土豆不“土” 土豆无“土” 松花江网</title></head><body>"
+        "<h1>松花江网</h1><h2>土豆不“土” 土豆无“土”</h2><span>2022-02-13 09:57 光明网</span></body></html>"
+    )
+    assert article_title(response) == "土豆不“土” 土豆无“土”"
+    assert article_date(response, today=TODAY) == (dt.date(2022, 2, 13), "article")
+
+
+def test_menu_h1_is_not_the_title() -> None:
+    response = html(
+        "<html><head><title>评某某的新产品 - 某某的博客 - 博客园</title></head><body>"
+        "<div id='menu'><h1>导航</h1></div>"
+        "<div class='postTitle'><a href='/1'>评某某的新产品</a></div></body></html>"
+    )
+    assert article_title(response) == "评某某的新产品"
 
 
 def test_no_title_at_all() -> None:
