@@ -8,6 +8,7 @@ OpenAPI document at ``/api/openapi.json`` and rendered as a page at ``/api/docs`
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,9 @@ from monitor.web.deps import Current, LoginRequired, WebState
 from monitor.web.security import HEADERS, Signer
 
 HERE = Path(__file__).parent
+#: Requests inside the app at once (:class:`InFlightLimit`): under the database pool's 15
+#: connections (5 + 10 overflow), with room for the background judgement's own session.
+IN_FLIGHT = 8
 ROLES = {"admin": "管理员", "office": "学校办公室", "department": "部门", "viewer": "只读"}
 
 
@@ -56,6 +60,32 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class InFlightLimit:
+    """At most ``limit`` requests inside the app at once; the others wait here, in the event loop.
+
+    A request takes a database connection in its first dependency and keeps it until its view
+    has run, and each step waits for a worker thread in between. Unbounded, 200 requests at once
+    held the pool's 15 connections while they waited for threads, and the threads waited for
+    connections: half of them ended in QueuePool timeouts (500) after 30 s. Waiting here costs a
+    coroutine, not a thread or a connection, and two cores gain nothing from more requests at
+    once. Static assets touch no database and pass by.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:  # made in the server's event loop
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            await self.app(scope, receive, send)
 
 
 def templates() -> Jinja2Templates:
@@ -90,6 +120,7 @@ def create_app(*, config: Config, db_url: str, secret: str, https: bool = False)
         templates=templates(),
         https=https,
     )
+    app.add_middleware(InFlightLimit, limit=IN_FLIGHT)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(auth.router)
