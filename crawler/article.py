@@ -168,7 +168,7 @@ _FIELDS = (
     "更新|发表|刊发|阅读|浏览|瀏覽|点击|點擊|访问|人气|次数|字号|字体|字體|打印|星期|周[一二三四五六日]"
 )
 _DATE_LINE = re.compile(
-    r"^(?:[^，。！？；,;!?]{0,40}?[\s:：于\[【(（])?\s*"
+    r"^(?P<before>[^，。！？；,;!?]{0,40}?[\s:：于\[【(（])?\s*"
     + _DATE
     + f"(?:(?:{_CLOCK})+(?!\\d)\\s*(?![，,。、；;])"
     + r"|\s*(?:$|[|｜/·\]】)）\[【(（]|"
@@ -207,7 +207,7 @@ def _near_title(response: TextResponse) -> Iterator[str]:
         seen += len(line)
         if seen > _NEAR_TITLE_CHARS or len(line) > _PROSE_CHARS:
             return
-        if _DATE_LINE.match(line) and _GREETING not in line and not _in_link_or_aside(element):
+        if _is_date_line(line) and not _in_link_or_aside(element):
             yield line
 
 
@@ -227,6 +227,19 @@ class _Titles:
 
 
 _MIN_SPACED_TITLE = 6  # a shorter first word of the <title> is a site or column name as often
+
+
+def _is_date_line(line: str) -> bool:
+    """A date line, unless its first date is labelled as another date (活动时间：, 截止日期：, 成文日期：
+    without a 发布日期 after it) or is the header's greeting (今天是…)."""
+    found = _DATE_LINE.match(line)
+    if found is None or _GREETING in line:
+        return False
+    before = found["before"] or ""
+    return not _OTHER_DATE.search(before) or _LABEL.search(line) is not None
+
+
+_OTHER_DATE = re.compile(r"时间|日期|时期|期限|截止|有效|至|到")
 
 
 def _titles(response: TextResponse) -> _Titles:

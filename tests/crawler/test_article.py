@@ -150,6 +150,15 @@ def test_date_line_far_below_the_heading_is_not_taken() -> None:
     assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
 
 
+@pytest.mark.parametrize("other", ["报名截止日期：2026-06-20", "活动时间：2026-06-20 14:00 地点：礼堂"])
+def test_a_line_dated_as_something_else_is_not_the_date_line(other: str) -> None:
+    response = html(
+        "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
+        f"<p>{other}</p><p>发布日期：2026-06-01</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 6, 1), "article")
+
+
 def test_date_line_in_a_link_is_a_list_row() -> None:
     response = html(
         "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
