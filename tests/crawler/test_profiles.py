@@ -9,22 +9,27 @@ each must read as is tabled in ``fixtures/lists/expected.yaml``.
 from __future__ import annotations
 
 import json
+import pkgutil
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler.profiles import ListPage, profile_for
-from crawler.profiles.generic import looks_like_date
-from monitor.config import Column
+from crawler import profiles
+from crawler.profiles import GENERIC, PROFILES, ListPage, auto_order, chain, families, profile_for, read_list
+from crawler.profiles.rows import looks_like_date
+from monitor.config import CmsFamily, Column
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lists"
+ROOT = Path(__file__).resolve().parents[2]
 
 #: fixture → url, family, rows and pager, as documented at the top of the file
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8"))
 API = "https://jwc.hit.edu.cn/_wp3services/generalQuery?queryObj=articles&pageIndex={page}&rows=3"
+JSON_API = {"url": API, "items": "data", "title": "title", "link": "url", "date": "publishTime"}
 
 
 def column(url: str, *, cms: str = "auto", **extra: Any) -> Column:
@@ -43,9 +48,16 @@ def response(name: str, url: str | None = None, *, body: bytes | None = None) ->
 def read(
     name: str, *, cms: str = "auto", url: str | None = None, body: bytes | None = None, **extra: Any
 ) -> ListPage:
+    """The page as the crawler reads it: through the chain of profiles (family, then generic)."""
+    return read_by(name, cms=cms, url=url, body=body, **extra)[1]
+
+
+def read_by(
+    name: str, *, cms: str = "auto", url: str | None = None, body: bytes | None = None, **extra: Any
+) -> tuple[str, ListPage]:
+    """(the profile that read the page, the page)."""
     page = response(name, url, body=body)
-    col = column(page.url, cms=cms, **extra)
-    return profile_for(col, page).parse_list(page, column=col)
+    return read_list(page, column=column(page.url, cms=cms, **extra))
 
 
 def read_api(data: Any, *, page: int = 1, **mapping: Any) -> ListPage:
@@ -73,8 +85,9 @@ def test_a_configured_family_is_used_whatever_the_page() -> None:
 
 @pytest.mark.parametrize("name", [name for name, expected in EXPECTED.items() if "rows" in expected])
 def test_rows_dates_pins_and_attachments(name: str) -> None:
-    page = read(name)
+    profile, page = read_by(name)
     assert page.found
+    assert profile == EXPECTED[name].get("profile", EXPECTED[name]["family"])
     rows = [[row.date_text, "P" * row.pinned + "A" * row.is_attachment] for row in page.rows]
     assert rows == EXPECTED[name]["rows"]
 
@@ -296,3 +309,177 @@ def test_jsonapi_nested_paths_and_epoch_dates() -> None:
     assert (page.rows[0].title, page.rows[0].pinned) == ("招生简章", True)
     assert page.rows[0].date_text == "2024-05-18"  # 08:00 in Asia/Shanghai
     assert page.next_url == API.replace("{page}", "2")  # no total: go on while pages have entries
+
+
+# --------------------------------------------------------------------------- generic: title-only lists
+
+
+def test_title_only_list_leaves_menus_crumbs_sidebars_and_related_links_out() -> None:
+    assert titles(read("title_only_jsp.html")) == [
+        "关于2025年博士研究生招生复试工作安排的通知",
+        "2025年硕士研究生招生考试初试成绩查询及复核说明",
+        "研究生院关于寒假期间办公安排的通知",
+        "2025年接收推荐免试研究生拟录取名单公示",
+    ]
+
+
+def test_title_only_rows_keep_their_links_and_full_titles() -> None:
+    rows = read("title_only_trs.html").rows
+    assert rows[0].url == "http://jyt.example.gov.cn/zwgk/tzgg/202209/t20220901_123456.html"
+    assert rows[1].title == "关于公布2022年省级一流本科课程认定结果的通知"  # text cut with ..., a@title full
+    assert read("title_only_numbered.html").rows[2].url == "http://www.news.cn/edu/2022-08/30/c_1128961.htm"
+
+
+def test_a_list_of_menu_words_or_other_sites_is_no_list() -> None:
+    html = """<html><body><div class="main">
+      <ul><li><a href="/xygk/">学院概况</a></li><li><a href="/szdw/">师资队伍</a></li>
+          <li><a href="/kxyj/">科学研究</a></li><li><a href="/rcpy/">人才培养</a></li></ul>
+      <h4>友情链接</h4><ul><li><a href="http://www.moe.gov.cn/">中华人民共和国教育部官方网站</a></li>
+          <li><a href="https://www.chsi.com.cn/">中国高等教育学生信息网（学信网）</a></li>
+          <li><a href="http://www.nsfc.gov.cn/">国家自然科学基金委员会网站</a></li></ul>
+    </div></body></html>"""
+    assert read("", url="http://chem.example.edu.cn/", body=html.encode()) == ListPage(
+        found=False, rows=(), next_url=None
+    )
+
+
+def test_a_list_cut_into_several_blocks_is_read_whole() -> None:
+    row = '<li><a href="/info/1/{n}.htm">第{n}期研究生学术论坛举行</a><span>2024-05-{n:02}</span></li>'
+    rows = "".join(f'<ul class="news">{row.format(n=n)}{row.format(n=n - 1)}</ul>' for n in (20, 10))
+    html = f'<html><body><div class="list">{rows}</div></body></html>'
+    page = read("", url="http://gs.example.edu.cn/xshd.htm", body=html.encode())
+    assert [row.date_text for row in page.rows] == ["2024-05-20", "2024-05-19", "2024-05-10", "2024-05-09"]
+
+
+def test_bare_links_take_the_date_written_after_them() -> None:
+    html = """<html><body><div class="con">
+      <a href="/n/31.html">关于2024年端午节放假安排的通知</a> 2024-06-01<br>
+      <a href="/n/30.html">学院召开全体教职工大会</a> <font>2024-05-28</font><br>
+      <a href="/n/29.html">2024届毕业生离校工作安排</a> 2024-05-20<br>
+    </div></body></html>"""
+    page = read("", url="http://ee.example.edu.cn/tzgg/", body=html.encode())
+    assert [(row.title, row.date_text) for row in page.rows] == [
+        ("关于2024年端午节放假安排的通知", "2024-06-01"),
+        ("学院召开全体教职工大会", "2024-05-28"),
+        ("2024届毕业生离校工作安排", "2024-05-20"),
+    ]
+
+
+# --------------------------------------------------------------------------- dates inside links
+
+
+@pytest.mark.parametrize(
+    ("link", "title", "date"),
+    [("关于寒假放假安排的通知（2018-12-21）", "关于寒假放假安排的通知", "2018-12-21"),
+     ("关于寒假放假安排的通知[2018-12-21]", "关于寒假放假安排的通知", "2018-12-21"),
+     ("[12-21] 关于寒假放假安排的通知", "关于寒假放假安排的通知", "12-21"),
+     ('<span class="title">关于寒假放假安排的通知</span><span class="date">2018-12-21</span>',
+      "关于寒假放假安排的通知", "2018-12-21"),
+     ("关于2018年12月21日放假的通知", "关于2018年12月21日放假的通知", None)],
+)  # fmt: skip
+def test_a_date_inside_the_link_is_the_row_date_and_leaves_the_title(
+    link: str, title: str, date: str
+) -> None:
+    items = "".join(f'<li><a href="/info/{n}.htm">{link}</a></li>' for n in (3, 2, 1))
+    html = f"<html><body><ul>{items}</ul></body></html>"
+    page = read("", url="http://se.example.edu.cn/news.php", body=html.encode())
+    assert [(row.title, row.date_text) for row in page.rows] == [(title, date)] * 3
+
+
+def test_a_date_in_the_title_stays_when_the_row_has_its_own() -> None:
+    html = """<html><body><ul>
+      <li><a href="/n/9.htm">停课通知（12月15日）</a><span>2018/12/11</span></li>
+      <li><a href="/n/8.htm">考试安排调整的通知</a><span>2018/12/10</span></li>
+    </ul></body></html>"""
+    page = read("", url="http://jwc.example.edu.cn/", body=html.encode())
+    assert (page.rows[0].title, page.rows[0].date_text) == ("停课通知（12月15日）", "2018/12/11")
+
+
+def test_zero_width_characters_leave_the_title() -> None:
+    html = """<html><body><ul>
+      <li><a href="/n/9.htm">\u200b传承尚学之风，弘扬尊师之道</a><span>2018-09-10</span></li>
+      <li><a href="/n/8.htm">教师节表彰大会举行\ufeff</a><span>2018-09-09</span></li>
+    </ul></body></html>"""
+    assert titles(read("", url="http://x.example.edu.cn/", body=html.encode())) == [
+        "传承尚学之风，弘扬尊师之道",
+        "教师节表彰大会举行",
+    ]
+
+
+# --------------------------------------------------------------------------- generic: the pager
+
+
+LIST_ROWS = "".join(f'<li><a href="/info/1/{n}.htm">第{n}期学术报告会预告</a></li>' for n in (9, 8, 7))
+
+
+@pytest.mark.parametrize(
+    ("url", "pager", "next_url"),
+    [("http://x.edu.cn/tzgg/index.html", '<a href="index_1.html">2</a><a href="index_2.html">3</a>',
+      "http://x.edu.cn/tzgg/index_1.html"),
+     ("http://x.edu.cn/tzgg/index_1.html",
+      '<a href="index.html">1</a><a href="index_1.html">2</a><a href="index_2.html">3</a>',
+      "http://x.edu.cn/tzgg/index_2.html"),
+     ("http://x.edu.cn/tzgg/list_2.html", '<a href="list_1.html">1</a><a href="list_3.html">3</a>',
+      "http://x.edu.cn/tzgg/list_3.html"),
+     ("http://x.edu.cn/news.php?page=2",
+      '<a href="?page=1">1</a><b>2</b><a href="?page=3">3</a><a href="?page=4">4</a>',
+      "http://x.edu.cn/news.php?page=3"),
+     ("http://x.edu.cn/news.php?page=4", '<a href="?page=3">3</a><span class="cur">4</span>', None),
+     ("http://x.edu.cn/tzgg/index.html", "<script>createPageHTML(1, 0, 'index', 'html');</script>", None)],
+)  # fmt: skip
+def test_generic_pager_by_numbers_and_scripts(url: str, pager: str, next_url: str | None) -> None:
+    html = f'<html><body><ul class="list">{LIST_ROWS}</ul><div class="pages">{pager}</div></body></html>'
+    page = read("", url=url, body=html.encode())
+    assert (len(page.rows), page.next_url) == (3, next_url)
+
+
+# --------------------------------------------------------------------------- profiles as units
+
+
+def test_the_registry_config_and_docs_name_the_same_families() -> None:
+    configurable = set(get_args(CmsFamily)) - {"auto"}
+    assert set(families()) == configurable
+    assert set(auto_order()) <= configurable  # every family cms: auto recognises can be configured
+    assert GENERIC in PROFILES
+    assert GENERIC not in configurable
+    for doc in (ROOT / "README.md", ROOT.parent / "shared" / "DESIGN.md"):
+        text = doc.read_text(encoding="utf-8")
+        line = next(line for line in text.splitlines() if re.match(r"\s*cms: \w+\s+#", line))
+        assert set(re.findall(r"\w+", line.split("#", 1)[1].replace("(default)", ""))) == configurable | {
+            "auto"
+        }
+
+
+def test_each_profile_is_registered_once_by_its_module() -> None:
+    modules = {info.name for info in pkgutil.iter_modules(profiles.__path__)} - profiles.HELPERS
+    assert {type(profile).__module__.rsplit(".", 1)[1] for profile in PROFILES.values()} == modules
+    with pytest.raises(ValueError, match="two profiles named 'vsb'"):
+        profiles.register(type(PROFILES["vsb"]))
+
+
+def test_the_chain_tries_the_remembered_profile_then_the_family_then_generic() -> None:
+    page = response("vsb_variant_pairs.html")
+    col = column(page.url)
+    assert [p.name for p in chain(col, page)] == ["vsb", "generic"]
+    assert [p.name for p in chain(col, page, remembered="generic")] == ["generic", "vsb"]
+    assert [p.name for p in chain(col, page, remembered="webplus")] == ["webplus", "vsb", "generic"]
+    assert [p.name for p in chain(col, page, remembered="nonesuch")] == ["vsb", "generic"]
+    # A remembered profile from before the column's cms was set is not tried.
+    assert [p.name for p in chain(column(page.url, cms="drupal"), page, remembered="vsb")] == [
+        "drupal",
+        "generic",
+    ]
+    assert [p.name for p in chain(column(API, cms="jsonapi", api=JSON_API), page)] == ["jsonapi"]
+
+
+def test_a_remembered_profile_that_reads_the_page_spares_the_detection() -> None:
+    page = response("webplus_news_list.html")
+    assert read_list(page, column=column(page.url), remembered="webplus")[0] == "webplus"
+    name, listing = read_list(page, column=column(page.url), remembered="generic")
+    assert (name, len(listing.rows)) == ("generic", 7)  # what worked last time, while it reads rows
+
+
+def test_a_family_that_recognises_the_page_but_reads_no_row_falls_through() -> None:
+    name, page = read_by("vsb_variant_pairs.html", cms="vsb")
+    assert (name, len(page.rows)) == ("generic", 3)
+    assert read_by("webplus_empty.html") == ("webplus", ListPage(found=True, rows=(), next_url=None))
