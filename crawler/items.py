@@ -40,3 +40,4 @@ class ColumnDone:
     pages_failed: int = 0
     articles: int = 0
     validators: dict[str, Any] = field(default_factory=dict)
+    profile: str | None = None  # the profile that read the column's list

@@ -241,4 +241,5 @@ def _record(done: ColumnDone, *, items_new: int) -> crawls.FetchRecord:
         pages_failed=done.pages_failed,
         articles=done.articles,
         validators=done.validators or None,
+        profile=done.profile,
     )

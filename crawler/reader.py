@@ -42,11 +42,16 @@ class Reading:
     blocked: bool = False  # no list recognised, and the page reads as an anti-bot interstitial
 
 
-def read_page(response: TextResponse, *, column: Column, today: dt.date) -> Reading:
-    """The login test, the list, and for a page without one the block test (``crawler.middlewares``)."""
+def read_page(
+    response: TextResponse, *, column: Column, today: dt.date, profile: str | None = None
+) -> Reading:
+    """The login test, the list, and for a page without one the block test (``crawler.middlewares``).
+
+    ``profile`` is the one that read the column last (tried first, see ``extract_list``).
+    """
     if mw.is_login_page(response):
         return Reading(login=True, listing=None)
-    listing = extract_list(response, column=column, today=today)
+    listing = extract_list(response, column=column, today=today, profile=profile)
     return Reading(login=False, listing=listing, blocked=not listing.found and mw.is_block_page(response))
 
 
@@ -56,17 +61,18 @@ class PageReader:
     def __init__(self, columns: Mapping[ColumnKey, Column], *, today: dt.date, helper: Helper | None) -> None:
         self.columns, self.today, self.helper = dict(columns), today, helper
 
-    async def read(self, response: TextResponse, *, key: ColumnKey, urgent: bool = True) -> Reading:
+    async def read(
+        self, response: TextResponse, *, key: ColumnKey, profile: str | None = None, urgent: bool = True
+    ) -> Reading:
         """The page's reading; an ``urgent`` one (the next request depends on it) goes first."""
         if self.helper is not None and not self.helper.broken:
             priority = URGENT if urgent else LATER
+            task = (_read_in_child, key, profile, *_pack(response))
             try:
-                return _expand(
-                    await self.helper.run(_read_in_child, key, *_pack(response), priority=priority)
-                )
+                return _expand(await self.helper.run(*task, priority=priority))
             except HelperGone:
                 pass  # the helper said so in the log; this page is read here
-        return read_page(response, column=self.columns[key], today=self.today)
+        return read_page(response, column=self.columns[key], today=self.today, profile=profile)
 
 
 class ReadingMiddleware:
@@ -100,6 +106,7 @@ def _pack(response: TextResponse) -> tuple[type[TextResponse], str, int, dict[by
 
 def _read_in_child(
     key: ColumnKey,
+    profile: str | None,
     cls: type[TextResponse],
     url: str,
     status: int,
@@ -107,7 +114,8 @@ def _read_in_child(
     body: bytes,
 ) -> tuple[Any, ...]:
     response = cls(url=url, status=status, headers=Headers(headers), body=body)
-    return _compact(read_page(response, column=STATE["columns"][key], today=STATE["today"]))
+    column, today = STATE["columns"][key], STATE["today"]
+    return _compact(read_page(response, column=column, today=today, profile=profile))
 
 
 def _compact(reading: Reading) -> tuple[Any, ...]:

@@ -85,6 +85,7 @@ def build_jobs(
                     settled=frozenset(settled) if settled is not None else None,
                     dated=dated,
                     validators=state.validators,
+                    profile=state.profile,
                     cookie=cookies.get((site.id, column.id)),
                     max_pages=config.crawl.max_pages_per_column,
                 )

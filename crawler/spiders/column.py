@@ -54,6 +54,7 @@ class ColumnJob:
     validators: dict[str, Any]
     cookie: str | None
     max_pages: int
+    profile: str | None = None  # the profile that read the column last time: tried first
 
     @property
     def start_url(self) -> str:
@@ -79,6 +80,10 @@ class Walk:
     seen: set[str] = field(default_factory=set)
     validators: dict[str, Any] = field(default_factory=dict)
     done: bool = False
+    profile: str | None = None  # the last profile that read a page of the column
+
+    def __post_init__(self) -> None:
+        self.profile = self.profile or self.job.profile
 
 
 def _now() -> dt.datetime:
@@ -192,7 +197,7 @@ class ColumnSpider(scrapy.Spider):
             return None
         walk: Walk = request.meta["walk"]
         key, fanout = (walk.job.site, walk.job.column.id), request.meta.get("fanout", False)
-        return await self.reader.read(response, key=key, urgent=not fanout)
+        return await self.reader.read(response, key=key, profile=walk.profile, urgent=not fanout)
 
     async def _reading(self, response: Response) -> Reading | None:
         """The page's reading from the middleware, or read now when the middleware is not there."""
@@ -243,6 +248,8 @@ class ColumnSpider(scrapy.Spider):
             self._page_failed(walk, page, outcome, response.status, f"no list recognised ({profile})")
             return
         walk.pages += 1
+        if listing.rows:  # remembered for the next pages and, with the outcome, the next crawl
+            walk.profile = listing.profile
         self._keep_validators(walk, response, page)
         rows = [row for row in listing.rows if self._is_items(walk, row)]
         self._set_outcome(walk, page, "ok" if rows else "empty", response.status)
@@ -353,6 +360,7 @@ class ColumnSpider(scrapy.Spider):
             pages_failed=walk.pages_failed,
             articles=walk.articles,
             validators=walk.validators if outcome in ("ok", "empty") else {},
+            profile=walk.profile,
         )
 
 

@@ -2,10 +2,11 @@
 
 An incremental crawl pages through a column until a page holds nothing *new*. "New" is judged
 against the column's *settled* items: those first linked to it before the start of its last
-complete fetch (outcome ``ok`` or ``empty``). Items stored by a run that died half-way are
+complete fetch (outcome ``ok`` or ``empty``, no list page lost). Items stored by a run that died half-way are
 therefore still new to the next run, which pages on past them instead of stopping early: a
 killed crawl loses nothing. The conditional-GET validators of a column's list pages are kept
-with its complete fetch for the same reason.
+with its complete fetch for the same reason, and so is the profile that read the column
+(the next crawl tries it first).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ColumnState:
     column_id: int
     settled_since: dt.datetime | None  # start of the last complete fetch; None: never complete
     validators: dict[str, Any] = field(default_factory=dict)
+    profile: str | None = None  # the profile that read the column in its last complete fetch
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class FetchRecord:
     pages_failed: int = 0
     articles: int = 0
     validators: dict[str, Any] | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,22 @@ def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, 
     """(site key, column key) → state, for every active column of the institution."""
     last_complete = (
         select(ColumnFetch.column_id, func.max(ColumnFetch.id).label("fetch_id"))
-        .where(ColumnFetch.outcome.in_(COMPLETE))
+        # a walk that lost a page is not complete: the next one walks every page again, or the
+        # lost page's items would sit behind settled ones forever
+        .where(ColumnFetch.outcome.in_(COMPLETE), ColumnFetch.pages_failed == 0)
         .group_by(ColumnFetch.column_id)
         .subquery()
     )
     rows = session.execute(
-        select(Site.key, Column.key, Site.id, Column.id, CrawlRun.started_at, ColumnFetch.validators)
+        select(
+            Site.key,
+            Column.key,
+            Site.id,
+            Column.id,
+            CrawlRun.started_at,
+            ColumnFetch.validators,
+            ColumnFetch.profile,
+        )
         .join(Site, Site.id == Column.site_id)
         .join(Campus, Campus.id == Site.campus_id)
         .join(Institution, Institution.id == Campus.institution_id)
@@ -129,8 +142,8 @@ def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, 
         .where(Institution.key == institution_key, Column.retired_at.is_(None), Site.retired_at.is_(None))
     )
     return {
-        (site_key, column_key): ColumnState(site_id, column_id, started, validators or {})
-        for site_key, column_key, site_id, column_id, started, validators in rows
+        (site_key, column_key): ColumnState(site_id, column_id, started, validators or {}, profile)
+        for site_key, column_key, site_id, column_id, started, validators, profile in rows
     }
 
 
@@ -166,6 +179,7 @@ def record_fetch(session: Session, *, run_id: int, fetch: FetchRecord) -> None:
             pages_failed=fetch.pages_failed,
             articles=fetch.articles,
             validators=fetch.validators,
+            profile=fetch.profile,
         )
     )
 

@@ -235,6 +235,8 @@ class ColumnFetch(Base):
     articles: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Conditional-GET validators of the list pages: {url: [etag, last_modified]}.
     validators: Mapped[dict[str, Any] | None]
+    #: The profile that read the column's list (crawler.profiles), tried first next time.
+    profile: Mapped[str | None] = mapped_column(String(32))
 
 
 class CheckRun(Base):
