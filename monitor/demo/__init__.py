@@ -8,6 +8,12 @@ exact ground truth. ``xxgk demo``, the crawler's end-to-end tests and the benchm
         assert stored == expected_items(campus)        # the port is known once served
     campus.publish("news", "xxyw", 3, on=date.today())  # for incremental crawls
 
+``build_campus(..., new_columns=True)`` adds issue 10's sites (title-only, URL-dated, VSB variant,
+year-less, dates-in-link lists and a VSB column robots.txt disallows; see ``layout.NEW_SITES``).
+``list_columns(campus)`` gives each site's list columns as ``xxgk discover`` should propose them;
+``demo_config_yaml(..., cms="auto")`` writes every HTML column as ``cms: auto`` (no selectors);
+``DemoServer.requests()`` lists every request the sites received.
+
 The login-walled OA site opens to the cookie ``SESSION_COOKIE`` (``XXGK_DEMO_SESSION=letmein``),
 which its column reads from the environment variable ``COOKIE_ENV`` (``XXGK_DEMO_COOKIE``).
 
@@ -24,11 +30,13 @@ from monitor.demo.app import SESSION_COOKIE
 from monitor.demo.generate import build_campus
 from monitor.demo.model import DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
 from monitor.demo.truth import (
+    ListColumn,
     column_outcome,
     expected_counts,
     expected_items,
     expected_outcomes,
     expected_verdicts,
+    list_columns,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +54,7 @@ __all__ = [
     "DemoItem",
     "DemoServer",
     "DemoSite",
+    "ListColumn",
     "build_campus",
     "column_outcome",
     "demo_config_yaml",
@@ -53,6 +62,7 @@ __all__ = [
     "expected_items",
     "expected_outcomes",
     "expected_verdicts",
+    "list_columns",
 ]
 
 

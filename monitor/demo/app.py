@@ -5,7 +5,8 @@ Rendered pages are cached per route and dropped when the campus version changes.
 robots.txt is always served; a ``blocked`` site answers 403 with an anti-bot page; a ``login``
 site redirects every path to ``/cas/login`` unless the request carries :data:`SESSION_COOKIE`;
 the list pages of a ``flaky`` column answer 503 to their first two requests; lists and articles
-answer conditional GETs (``If-None-Match``, ``If-Modified-Since``) with 304.
+answer conditional GETs (``If-None-Match``, ``If-Modified-Since``) with 304. Every request is
+logged (site, method, path with query, status) so that tests can count what a crawler asked for.
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Logged:
+    """One request a site received: ``target`` is the path with its query, as sent."""
+
+    site: str  # the site id, or the address when no site listens there
+    method: str
+    target: str
+    status: int
+
+
+@dataclass(frozen=True)
 class Request:
     ip: str
     port: int
@@ -57,13 +68,15 @@ class Request:
 class DemoApp:
     """Serves a :class:`DemoCampus`; one instance per server run (it counts flaky attempts)."""
 
-    def __init__(self, campus: DemoCampus) -> None:
+    def __init__(self, campus: DemoCampus, *, record: bool = True) -> None:
         self.campus = campus
+        self.record = record  # off for long runs by hand (the benchmarks send millions)
         self._sites = {site.ip: site for site in campus.sites()}
         self._version = -1
         self._indexes: dict[str, SiteIndex] = {}
         self._cache: dict[tuple[str, Route], Rendered] = {}
         self._attempts: Counter[tuple[str, str, str]] = Counter()
+        self.log: list[Logged] = []  # appended from the server's one event loop thread
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,7 +84,9 @@ class DemoApp:
         request = Request.from_scope(scope)
         page = self.respond(request)
         headers, body = page.headers, page.body
-        if page.status == 200 and _not_modified(page, request.headers):
+        modified = page.status == 200 and _not_modified(page, request.headers)
+        self._log(request, 304 if modified else page.status)
+        if modified:
             headers, body = tuple(h for h in headers if h[0] in (b"etag", b"last-modified")), b""
             await send({"type": "http.response.start", "status": 304, "headers": headers})
         else:
@@ -101,6 +116,13 @@ class DemoApp:
             if self._attempts[key] <= FLAKY_FAILURES:
                 return render.error(503)
         return self._page(site, route)
+
+    def _log(self, request: Request, status: int) -> None:
+        if not self.record:
+            return
+        site = self._sites.get(request.ip)
+        target = request.path + (f"?{request.query}" if request.query else "")
+        self.log.append(Logged(site.id if site else request.ip, request.method, target, status))
 
     def _sync(self) -> None:
         version = self.campus.version

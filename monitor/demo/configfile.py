@@ -3,6 +3,11 @@
 Column URLs point at the sites' loopback addresses on the given port. ``config/demo.yaml`` is this
 file for the small campus on port 8800; regenerate it with
 ``python -m monitor.demo.configfile config/demo.yaml`` (a test checks that it never drifts).
+
+``cms="family"`` (the shipped config) names each column's CMS where the crawler has a profile for
+it (and gives the hitsz-style columns their selectors); ``cms="auto"`` is the config of a user who
+knows nothing: every HTML column ``cms: auto`` without selectors. A JSON-backed column stays
+``cms: jsonapi`` with its ``api`` mapping in both (its list is not HTML at all).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -55,7 +60,10 @@ _HEADER = """\
 """
 
 
-def demo_config_yaml(campus: DemoCampus, *, port: int, checklist_path: str) -> str:
+CmsChoice = Literal["family", "auto"]
+
+
+def demo_config_yaml(campus: DemoCampus, *, port: int, checklist_path: str, cms: CmsChoice = "family") -> str:
     """The YAML text of the demo institution's config; ``checklist_path`` as the file should hold it."""
     data = {
         "institution": {
@@ -77,7 +85,7 @@ def demo_config_yaml(campus: DemoCampus, *, port: int, checklist_path: str) -> s
         "mail": {"office": ["office@demo.example.edu.cn"]},
         "schedule": {"crawl": _Quoted("0 2 * * *"), "weekly": _Quoted("0 8 * * MON")},
         "campuses": [
-            {"id": area.id, "name": area.name, "sites": [_site(site, port) for site in area.sites]}
+            {"id": area.id, "name": area.name, "sites": [_site(site, port, cms) for site in area.sites]}
             for area in campus.campuses
         ],
     }
@@ -85,21 +93,23 @@ def demo_config_yaml(campus: DemoCampus, *, port: int, checklist_path: str) -> s
     return _HEADER.format(port=port) + body
 
 
-def _site(site: DemoSite, port: int) -> dict[str, Any]:
+def _site(site: DemoSite, port: int, cms: CmsChoice) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": site.id, "name": site.name, "url": site.url}
     entry["owner"] = [f"{site.id}@example.edu.cn"]
     if site.behaviour == "login":
         entry["intranet"] = True
-    entry["columns"] = [_column(site, column, f"http://{site.ip}:{port}") for column in site.columns]
+    origin = f"http://{site.ip}:{port}"
+    entry["columns"] = [_column(site, column, origin, cms=cms) for column in site.columns]
     return entry
 
 
-def _column(site: DemoSite, column: DemoColumn, origin: str) -> dict[str, Any]:
+def _column(site: DemoSite, column: DemoColumn, origin: str, *, cms: CmsChoice) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": column.id, "name": column.name, "url": origin + column.path}
-    entry.update(cms=column.cms, kind=column.kind)
+    auto = cms == "auto" and column.family != "jsonapi"
+    entry.update(cms="auto" if auto else column.cms, kind=column.kind)
     if column.checklist:
         entry["checklist"] = list(column.checklist)
-    if column.family == "custom":
+    if column.family == "custom" and not auto:
         entry["selectors"] = dict(_CUSTOM_SELECTORS)
     if column.family == "jsonapi":
         api_url = origin + paging.api_url(column, "{page}")

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 
 from monitor.demo import titles, urls
 from monitor.demo.layout import ColumnSpec, SiteSpec, layout
-from monitor.demo.model import SHANGHAI, DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
+from monitor.demo.model import PROFILED, SHANGHAI, DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
 
 FIRST_IP = 11  # sites listen on 127.0.0.11, 127.0.0.12, …
-_FIRST_ID = {"webplus": 120_000, "jsonapi": 120_000, "vsb": 2_000, "drupal": 110_000, "custom": 30_000}
+_FIRST_ID = {
+    "webplus": 120_000, "jsonapi": 120_000, "vsb": 2_000, "drupal": 110_000, "custom": 30_000,
+    "jsp": 8_000, "trs": 480_000, "dede": 3_000, "php": 3_000,
+}  # fmt: skip
+#: Whether ``build_campus`` adds issue 10's sites (``layout.NEW_SITES``) unless told. Off while the
+#: crawler cannot read them yet; once it can, set True and regenerate config/demo.yaml, and
+#: ``xxgk demo`` and every demo test include them.
+NEW_COLUMNS = False
 
 
 @dataclass
@@ -30,10 +37,16 @@ class _Draft:
     id: int = 0
 
 
-def build_campus(*, today: dt.date, scale: str = "small", seed: int = 7) -> DemoCampus:
-    """The demo institution 演示大学 as of ``today``: the same arguments give the same campus."""
+def build_campus(
+    *, today: dt.date, scale: str = "small", seed: int = 7, new_columns: bool | None = None
+) -> DemoCampus:
+    """The demo institution 演示大学 as of ``today``: the same arguments give the same campus.
+
+    ``new_columns`` (default :data:`NEW_COLUMNS`) adds issue 10's sites; the other sites' items do
+    not change with it (only the addresses of the sites after the added ones).
+    """
     areas, ip = [], FIRST_IP
-    for area in layout(scale):
+    for area in layout(scale, new_columns=NEW_COLUMNS if new_columns is None else new_columns):
         sites = []
         for spec in area.sites:
             sites.append(_build_site(spec, ip=f"127.0.0.{ip}", today=today, seed=seed))
@@ -87,7 +100,7 @@ def _build_column(rng: random.Random, spec: ColumnSpec, drafts: list[_Draft], to
     items = [_item(rng, spec, draft) for draft in drafts]
     newest = max((d.day for d in drafts if d.role != "pinned"), default=today)
     modified = dt.datetime.combine(newest, dt.time(8), SHANGHAI).astimezone(dt.UTC)
-    cms = spec.cms or ("auto" if spec.family == "custom" else spec.family)
+    cms = spec.cms or (spec.family if spec.family in PROFILED else "auto")
     return DemoColumn(
         spec.id, spec.name, spec.family, spec.kind, spec.path, spec.number, spec.template, items,
         spec.titles, spec.behaviour, cms, spec.checklist, spec.page_size, spec.truncate_at,
@@ -103,7 +116,9 @@ def _item(rng: random.Random, spec: ColumnSpec, draft: _Draft) -> DemoItem:
         href = urls.attachment_href(rng, rng.choice(tuple(urls.ATTACHMENT_TYPES)))
     else:
         created = draft.day - dt.timedelta(days=rng.randint(0, 5))
-        href = urls.article_href(spec.family, spec.number, draft.id, created=created, published=draft.day)
+        href = urls.article_href(
+            spec.family, spec.number, draft.id, created=created, published=draft.day, list_path=spec.path
+        )
     plain = draft.role in ("article", "pinned")
     return DemoItem(
         id=draft.id,

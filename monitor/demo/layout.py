@@ -4,6 +4,21 @@
 variant and failure a crawler meets; ``hit`` adds 24 plain sites of all families (38 sites and
 more than 20,000 items dated within the last year) for benchmarks. The structure never depends
 on ``today``, so the generated config does not either.
+
+``NEW_SITES`` (issue 10) are five more sites whose lists a crawler written for the profiles
+misses, added to each scale by ``layout(scale, new_columns=True)``:
+
+- 学生工作部 (``xgb``, a JSP CMS): a title-only list whose dates are only on the article pages
+  (``content.jsp?urltype=news.NewsContentUrl&wbtreeid=…&wbnewsid=…``, ``index_1.html`` pagers);
+- 化工与化学学院 (``hxxy``, VSB with its ``/system/resource/`` scripts): rows in
+  ``ul.list_class_ul`` pairs, rows in a ``<tr>`` table with the old ``fanye`` pager, a year-less
+  (``05-30``) list over three years with an unmarked old row on top, and a column robots.txt
+  disallows as ``/xsgz.htm`` and ``/xsgz/``;
+- 威海党政办公室 (``wh-dzb``, TRS WCM) and 威海学生处 (``wh-xsc``, DedeCMS): title-only lists
+  whose dates are only in the article URLs (``./202209/t20220901_480123.html``,
+  ``/tzgg/2022/0901/3456.html``), pagers ``createPageHTML(…)`` and ``list_12_2.html``;
+- 深圳人文学院 (``sz-rwxy``, a PHP site in GBK): dates inside the links,
+  ``<a>标题（2018-12-21）</a>`` and ``<a><span class="title">…</span><span class="date">…</span></a>``.
 """
 
 from __future__ import annotations
@@ -29,7 +44,8 @@ class ColumnSpec:
     checklist: tuple[str, ...] = ()
     page_size: int = 15
     truncate_at: int | None = None
-    pinned: int = 0  # rows marked 置顶 at the top of page 1; the first is a year or more old
+    pinned: int = 0  # rows kept at the top of page 1 (marked 置顶 by WebPlus; VSB marks none);
+    # the first is a year or more old
     attachments: int = 0  # rows linking straight to a .pdf/.docx/.xlsx
     undated: int = 0  # of those, rows whose list shows no date (so the item has none)
     externals: int = 0  # rows linking to mp.weixin.qq.com
@@ -148,6 +164,49 @@ _SHENZHEN = AreaSpec("shenzhen", "深圳校区", (
 # fmt: on
 SMALL = (_MAIN, _WEIHAI, _SHENZHEN)
 
+# ----------------------------------------------------------------------------- issue 10's shapes
+
+# fmt: off
+NEW_SITES: dict[str, tuple[SiteSpec, ...]] = {
+    "main": (
+        SiteSpec("xgb", "学生工作部", "xgb.demo.edu.cn", (
+            _col("xgdt", "学工动态", "jsp", "notice", "/xgdt/index.html", 1121, "jsp_no_date", 160, "notice"),
+        )),
+        SiteSpec("hxxy", "化工与化学学院", "hxxy.demo.edu.cn", (
+            _col("tzgg", "通知公告", "vsb", "notice", "/tzgg.htm", 1116, "vsb_ul", 130, "notice"),
+            _col("xshd", "学术活动", "vsb", "notice", "/xshd.htm", 1117, "vsb_table", 110, "teaching",
+                 page_size=20),
+            _col("xyxw", "学院新闻", "vsb", "news", "/xwzx/xyxw.htm", 1192, "vsb_yearless", 200, "news",
+                 pinned=1, span_days=1150),
+            _col("xsgz", "学生工作", "vsb", "notice", "/xsgz.htm", 1118, "vsb", 45, "notice",
+                 behaviour="disallowed"),
+        )),
+    ),
+    "weihai": (
+        SiteSpec("wh-dzb", "威海党政办公室", "dzb.wh.demo.edu.cn", (
+            _col("tzgg", "通知公告", "trs", "notice", "/xxgk/tzgg/index.html", 480, "trs_no_date", 140,
+                 "disclosure", page_size=20),
+        )),
+        SiteSpec("wh-xsc", "威海学生处", "xsc.wh.demo.edu.cn", (
+            _col("tzgg", "通知公告", "dede", "notice", "/tzgg/", 12, "dede_no_date", 120, "notice"),
+        )),
+    ),
+    "shenzhen": (
+        SiteSpec("sz-rwxy", "深圳人文学院", "rwxy.sz.demo.edu.cn", (
+            _col("xyxw", "学院新闻", "php", "news", "/news.php?cat_id=1341", 1341, "php_paren", 150, "news",
+                 page_size=20),
+            _col("tzgg", "通知公告", "php", "notice", "/news.php?cat_id=1342", 1342, "php_span", 90, "notice",
+                 page_size=20),
+        ), encoding="gbk"),
+    ),
+}
+# fmt: on
+
+
+def _with_new_sites(areas: tuple[AreaSpec, ...]) -> tuple[AreaSpec, ...]:
+    return tuple(replace(area, sites=area.sites + NEW_SITES.get(area.id, ())) for area in areas)
+
+
 # ----------------------------------------------------------------------------- hit scale
 
 # fmt: off
@@ -194,9 +253,13 @@ def hit_layout() -> tuple[AreaSpec, ...]:
     )
 
 
-def layout(scale: str) -> tuple[AreaSpec, ...]:
+def layout(scale: str, *, new_columns: bool = False) -> tuple[AreaSpec, ...]:
+    """The areas of a scale; ``new_columns`` adds :data:`NEW_SITES` to each campus."""
+    areas: tuple[AreaSpec, ...]
     if scale == "small":
-        return SMALL
-    if scale == "hit":
-        return hit_layout()
-    raise ValueError(f"unknown demo scale {scale!r}: expected small or hit")
+        areas = SMALL
+    elif scale == "hit":
+        areas = hit_layout()
+    else:
+        raise ValueError(f"unknown demo scale {scale!r}: expected small or hit")
+    return _with_new_sites(areas) if new_columns else areas

@@ -5,11 +5,17 @@ Date cells follow campus-cms.md: ``2026-06-23`` (WebPlus ``news_meta``, tables, 
 ``08-31`` + ``2026`` cells, ``[2026-06-23]`` (``span.fbll``), VSB ``<span> 2026-06-23</span>``
 with its leading space, year-less ``[06-23]`` on a VSB "more" list, Drupal's 今天/昨天 and
 ``MM-DD``, and no date at all on the ``no_date`` templates.
+
+Issue 10's shapes: VSB's ``ul.list_class_ul`` pairs and ``winstyle`` table cells ``2026-06-23``,
+its year-less ``05-30`` (``span.fr``), the PHP site's date inside the link text ``（2018-12-21）``
+or in a ``span.date`` inside the link, and title-only JSP, TRS and DedeCMS lists. TRS writes its
+article links relative (``./202209/t20220901_480123.html``), the PHP site ``news_detail.php?id=…``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,9 +44,7 @@ def rows(column: DemoColumn, items: Sequence[DemoItem], *, page: str, today: dt.
 
 
 def _row(column: DemoColumn, item: DemoItem, *, page: str, today: dt.date) -> Row:
-    href = item.href
-    if column.family == "vsb" and not (item.external or item.is_attachment):
-        href = urls.vsb_info_link(href, page=page)
+    href = _written_href(column, item, page=page)
     day = item.published_on
     return Row(
         id=item.id,
@@ -53,6 +57,18 @@ def _row(column: DemoColumn, item: DemoItem, *, page: str, today: dt.date) -> Ro
         pinned=item.pinned,
         ext=urls.extension(href) if item.is_attachment else "",
     )
+
+
+def _written_href(column: DemoColumn, item: DemoItem, *, page: str) -> str:
+    if item.external or item.is_attachment:
+        return item.href
+    if column.family == "vsb":
+        return urls.vsb_info_link(item.href, page=page)
+    if column.family == "trs":
+        return "./" + item.href.removeprefix(urls.directory(column.path))
+    if column.family == "php":
+        return item.href.lstrip("/")
+    return item.href
 
 
 def _text(column: DemoColumn, title: str) -> str:
@@ -68,8 +84,10 @@ def date_cell(template: str, day: dt.date, today: dt.date) -> str:
         return f"[{day:%Y-%m-%d}]"
     if template == "vsb":
         return f" {day:%Y-%m-%d}"
-    if template == "vsb_more":
-        return f"[{day:%m-%d}]"
+    if template in ("vsb_more", "vsb_yearless"):
+        return f"[{day:%m-%d}]" if template == "vsb_more" else f"{day:%m-%d}"
+    if template == "php_paren":
+        return f"（{day:%Y-%m-%d}）"
     if template.startswith("drupal"):
         relative = _RELATIVE.get((today - day).days)
         short = template == "drupal_short"
@@ -110,6 +128,30 @@ def vsb_pager(column: DemoColumn, k: int, *, page: str) -> dict[str, object]:
         "next": link(k + 1) if k < pages else None,
         "last": link(pages) if k < pages else None,
         "numbers": numbers,
+    }
+
+
+def plain_pager(column: DemoColumn, k: int) -> dict[str, object]:
+    """The links of a JSP, TRS, DedeCMS or PHP pager as the page writes them (next to the page),
+    ``None`` where the control is disabled; ``numbers`` are (n, link or None for this page)."""
+    pages = paging.page_count(column)
+
+    def link(n: int) -> str:
+        url = paging.dede_url(column, 1) if column.family == "dede" and n == 1 else paging.page_url(column, n)
+        return posixpath.basename(url)
+
+    numbers = [(n, link(n) if n != k else None) for n in range(max(1, k - 4), min(pages, k + 4) + 1)]
+    return {
+        "count": len(column.items),
+        "per": column.page_size,
+        "page": k,
+        "pages": pages,
+        "first": link(1) if k > 1 else None,
+        "prev": link(k - 1) if k > 1 else None,
+        "next": link(k + 1) if k < pages else None,
+        "last": link(pages) if k < pages else None,
+        "numbers": numbers,
+        "index": k - 1,  # TRS's createPageHTML counts from 0
     }
 
 

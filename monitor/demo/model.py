@@ -17,7 +17,11 @@ from typing import Literal
 
 from monitor.demo import titles, urls
 
-Family = Literal["webplus", "vsb", "drupal", "jsonapi", "custom"]
+#: The CMS a column's pages come from. The first four have a profile in the crawler (a config may
+#: name them in ``cms:``); custom (hitsz's Java CMS), jsp, trs (TRS WCM), dede (DedeCMS) and php
+#: have none: their columns are ``cms: auto``.
+Family = Literal["webplus", "vsb", "drupal", "jsonapi", "custom", "jsp", "trs", "dede", "php"]
+PROFILED: tuple[Family, ...] = ("webplus", "vsb", "drupal", "jsonapi")
 SiteBehaviour = Literal["ok", "login", "down", "blocked"]
 ColumnBehaviour = Literal["ok", "blank", "missing", "redesigned", "flaky", "disallowed"]
 Encoding = Literal["utf-8", "gbk", "lying"]
@@ -86,8 +90,14 @@ class DemoSite:
 
     @property
     def robots_disallow(self) -> tuple[str, ...]:
-        """Path prefixes robots.txt forbids: the directory of each ``disallowed`` column."""
-        return tuple(urls.directory(c.path) for c in self.columns if c.behaviour == "disallowed")
+        """Path prefixes robots.txt forbids: the directory of each ``disallowed`` column, and its
+        first page when that lies outside it (VSB's ``/xsgz.htm`` beside ``/xsgz/``)."""
+        paths: list[str] = []
+        for column in self.columns:
+            if column.behaviour == "disallowed":
+                base = urls.directory(column.path)
+                paths += [column.path, base] if not column.path.startswith(base) else [base]
+        return tuple(paths)
 
 
 @dataclass(eq=False)
@@ -146,6 +156,8 @@ class DemoCampus:
         site.next_id += 1
         created = on - dt.timedelta(days=self.rng.randint(0, 5))
         title = titles.make_title(self.rng, column.titles, on)
-        href = urls.article_href(column.family, column.number, item_id, created=created, published=on)
+        href = urls.article_href(
+            column.family, column.number, item_id, created=created, published=on, list_path=column.path
+        )
         truncated = column.truncate_at is not None and len(title) > column.truncate_at
         return DemoItem(item_id, href, title, on, truncated=truncated, article_date=column.article_date)

@@ -10,6 +10,9 @@ Page numbers ``k`` are the ones a reader sees (1 = the first, newest page).
 - Drupal: ``/category/{tid}``, ``?page=N`` 0-based.
 - hitsz-style Java CMS: ``?maxPageItems=20&keywords=&pager.offset=N`` offsets.
 - jsonapi: ``/_wp3services/generalQuery?…&pageIndex={page}&rows=20``, ``pageIndex`` from 1.
+- JSP and TRS WCM: ``{dir}/index.html``, then ``{dir}/index_{k-1}.html`` (``index_1.html`` is page 2).
+- DedeCMS: ``{dir}/``, then ``{dir}/list_{typeid}_{k}.html`` (``list_{typeid}_1.html`` is page 1 too).
+- PHP: ``/news.php?cat_id={N}``, then ``…&page={k}`` (``&page=1`` is page 1 too).
 """
 
 from __future__ import annotations
@@ -72,7 +75,28 @@ def page_url(column: DemoColumn, k: int) -> str:
         return f"{directory(column.path)}{vsb_file_number(column, k)}.htm"
     if column.family == "drupal":
         return f"{column.path}?page={k - 1}"
+    if column.family in ("jsp", "trs"):
+        return f"{directory(column.path)}index_{k - 1}.html"
+    if column.family == "dede":
+        return dede_url(column, k)
+    if column.family == "php":
+        return f"{column.path}&page={k}"
     return custom_url(column, (k - 1) * column.page_size)
+
+
+def dede_url(column: DemoColumn, k: int) -> str:
+    return f"{directory(column.path)}list_{column.number}_{k}.html"
+
+
+def first_page_aliases(column: DemoColumn) -> tuple[str, ...]:
+    """Other URLs of page 1 that the CMS links to (``list1.htm``, ``list_12_1.html``, ``&page=1``)."""
+    if column.family == "webplus":
+        return (f"{directory(column.path)}list1.htm",)
+    if column.family == "dede":
+        return (dede_url(column, 1),)
+    if column.family == "php":
+        return (f"{column.path}&page=1",)
+    return ()
 
 
 def custom_url(column: DemoColumn, offset: int) -> str:

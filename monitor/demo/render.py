@@ -120,7 +120,7 @@ def _list(campus: DemoCampus, site: DemoSite, column: DemoColumn, route: Route) 
     rows = listing.rows(column, items, page=page, today=campus.today)
     context = {"column": column, "rows": rows, "variant": column.template, "depts": _DEPTS}
     context["pager"] = _pager(column, route, page)
-    return html(site, f"{_family_template(column)}_list.html", context, modified=column.modified)
+    return html(site, _list_template(column), context, modified=column.modified)
 
 
 def _pager(column: DemoColumn, route: Route, page: str) -> dict[str, object]:
@@ -130,10 +130,25 @@ def _pager(column: DemoColumn, route: Route, page: str) -> dict[str, object]:
         return listing.vsb_pager(column, route.page, page=page)
     if column.family == "drupal":
         return listing.drupal_pager(column, route.page - 1)
+    if column.family in _PLAIN:
+        return listing.plain_pager(column, route.page)
     return listing.custom_pager(column, route.start, route.size)
 
 
+_PLAIN = ("jsp", "trs", "dede", "php")
+#: VSB templates of the "静态翻页列表" kind, whose page keeps the CMS's editable-region comments.
+_VSB_EDITABLE = ("vsb_ul", "vsb_table", "vsb_yearless")
+
+
+def _list_template(column: DemoColumn) -> str:
+    if column.template in _VSB_EDITABLE:
+        return "vsb_editable_list.html"
+    return f"{_family_template(column)}_list.html"
+
+
 def _family_template(column: DemoColumn) -> str:
+    if column.family in _PLAIN:
+        return "plain"
     return "webplus" if column.family == "jsonapi" else column.family
 
 
@@ -146,6 +161,7 @@ def _article(campus: DemoCampus, site: DemoSite, column: DemoColumn, item: DemoI
         "day": f"{day:%Y-%m-%d}",
         "pubdate": f"{day:%Y-%m-%d} {hour:02d}:{item.id % 60:02d}",
         "stamp": f"{day:%Y-%m-%d} {hour:02d}:{item.id % 60:02d}",
+        "seconds": f"{item.id * 7 % 60:02d}",
         "views": 50 + item.id % 997,
         "paragraphs": _paragraphs(column, item, day),
     }

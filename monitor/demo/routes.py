@@ -1,18 +1,20 @@
 """Which page a request asks for: the path index of each site, and query parsing per family.
 
-Static pages (WebPlus and VSB lists, articles, files) are looked up in a dict built once per
-campus version; Drupal, the hitsz-style CMS and the JSON endpoint read their page from the query.
-A column whose URL is ``missing`` has no route, so it answers 404.
+Static pages (WebPlus, VSB, JSP, TRS and DedeCMS lists, articles, files) are looked up in a dict
+built once per campus version; so are the PHP lists and the JSP and PHP articles, whose query is
+part of their key (in any order, as a crawler may sort it). Drupal, the hitsz-style CMS and the
+JSON endpoint read their page from the query. A column whose URL is ``missing`` has no route, so
+it answers 404.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from monitor.demo import paging
 from monitor.demo.model import DemoColumn, DemoSite
-from monitor.demo.urls import API_PATH, directory
+from monitor.demo.urls import API_PATH
 
 LOGIN_PATH = "/cas/login"
 
@@ -55,18 +57,27 @@ def _add_column(index: SiteIndex, column: DemoColumn) -> None:
         index.api[column.number] = column
     else:
         for k, url in enumerate(paging.list_urls(column), start=1):
-            index.paths[url] = Route("list", column.id, page=k)
-        if column.family == "webplus":
-            index.paths[f"{directory(column.path)}list1.htm"] = Route("list", column.id)
+            index.paths[_key(url)] = Route("list", column.id, page=k)
+        for url in paging.first_page_aliases(column):
+            index.paths[_key(url)] = Route("list", column.id)
     for item in column.items:
         if not item.external:
             kind = "file" if item.is_attachment else "article"
-            index.paths.setdefault(item.href, Route(kind, column.id, href=item.href))
+            index.paths.setdefault(_key(item.href), Route(kind, column.id, href=item.href))
+
+
+def _key(url: str, query: str | None = None) -> str:
+    """The index key of a site path with its query: the query's pairs sorted, or the bare path."""
+    if query is None:
+        url, _, query = url.partition("?")
+    if not query:
+        return url
+    return f"{url}?{urlencode(sorted(parse_qsl(query, keep_blank_values=True)))}"
 
 
 def resolve(index: SiteIndex, path: str, query: str) -> Route | None:
     """The route of a request, or None (404)."""
-    route = index.paths.get(path)
+    route = (query and index.paths.get(_key(path, query))) or index.paths.get(path)
     if route is not None:
         return route
     if path == API_PATH:

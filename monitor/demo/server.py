@@ -20,8 +20,8 @@ from types import TracebackType
 
 import uvicorn
 
-from monitor.demo.app import DemoApp
-from monitor.demo.generate import build_campus
+from monitor.demo.app import DemoApp, Logged
+from monitor.demo.generate import NEW_COLUMNS, build_campus
 from monitor.demo.model import DemoCampus
 
 log = logging.getLogger(__name__)
@@ -50,15 +50,22 @@ class DemoServer:
         self.port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._app: DemoApp | None = None
 
     def url(self, site_id: str, path: str = "/") -> str:
         """The absolute URL of ``path`` on a site, e.g. ``http://127.0.0.11:8800/xxyw/list.htm``."""
         return f"http://{self.campus.site(site_id).ip}:{self.port}{path}"
 
+    def requests(self, site_id: str | None = None) -> list[Logged]:
+        """Every request served since ``start()`` (of one site if given), oldest first."""
+        log = list(self._app.log) if self._app is not None else []
+        return [entry for entry in log if site_id is None or entry.site == site_id]
+
     def start(self) -> DemoServer:
         """Listen on every site's address and serve in a daemon thread; return once serving."""
         sockets = self._bind()
-        server = self._server = _make_server(self.campus)
+        self._app = DemoApp(self.campus)
+        server = self._server = _make_server(self._app)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
         self._thread.name = "demo-campus-server"
         self._thread.start()
@@ -80,7 +87,7 @@ class DemoServer:
         sockets = self._bind()
         total = len(list(self.campus.sites()))
         log.info("demo campus: %d sites (%d listening) on port %d", total, len(sockets), self.port)
-        _make_server(self.campus).run(sockets=sockets)
+        _make_server(DemoApp(self.campus, record=False)).run(sockets=sockets)
 
     def __enter__(self) -> DemoServer:
         return self.start()
@@ -98,9 +105,9 @@ class DemoServer:
         return sockets
 
 
-def _make_server(campus: DemoCampus) -> _Server:
+def _make_server(app: DemoApp) -> _Server:
     config = uvicorn.Config(
-        DemoApp(campus), http="h11", log_level="warning", lifespan="off", access_log=False,
+        app, http="h11", log_level="warning", lifespan="off", access_log=False,
         server_header=False, proxy_headers=False, backlog=2048, timeout_graceful_shutdown=5,
     )  # fmt: skip
     return _Server(config)
@@ -164,9 +171,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale", choices=("small", "hit"), default="small")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help="YYYY-MM-DD")
+    parser.add_argument(
+        "--new-columns", action=argparse.BooleanOptionalAction, default=NEW_COLUMNS,
+        help="serve issue 10's sites too (title-only, URL-dated, VSB variants, …)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    campus = build_campus(today=args.today, scale=args.scale, seed=args.seed)
+    campus = build_campus(today=args.today, scale=args.scale, seed=args.seed, new_columns=args.new_columns)
     DemoServer(campus, port=args.port).run()
 
 

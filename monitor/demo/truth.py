@@ -7,6 +7,9 @@
   other sites are not items; pinned rows and attached files are (a file's title and date are its
   list row's, and a file in a list that shows no dates has no date).
 - :func:`expected_counts`: per site, the items dated within an inclusive range of dates.
+- :func:`list_columns`: per site, every list column a visitor can reach from its home page, with
+  its URL, whether robots.txt disallows it, where its rows' dates are, and (for a page filled by a
+  script from a JSON endpoint) the endpoint: what ``xxgk discover`` should propose.
 
 URLs need the port: pass ``port=`` or serve the campus first (``DemoServer.start()`` records its
 port on the campus). Canonical means ``w3lib.url.canonicalize_url``.
@@ -15,10 +18,13 @@ port on the campus). Canonical means ``w3lib.url.canonicalize_url``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
 
 from w3lib.url import canonicalize_url
 
 from monitor.config import KIND_MAX_AGE_DAYS
+from monitor.demo import paging
 from monitor.demo.model import DemoCampus, DemoColumn, DemoSite
 
 Expected = tuple[str, dt.date | None]
@@ -119,3 +125,75 @@ def _verdict(site: DemoSite, column: DemoColumn, *, at: dt.date) -> tuple[str, s
     if not dates:
         return "undated", ""
     return ("stale" if (at - max(dates)).days > limit else "fresh"), ""
+
+
+DateHome = Literal["list", "link", "url", "article", "json"]
+_LINK_DATED = ("php_paren", "php_span")
+_URL_DATED = ("trs", "dede")
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One list column of a demo site, as ``xxgk discover`` should find it.
+
+    ``url`` is its first list page (absolute, canonical); ``cms`` what the shipped config says;
+    ``robots_disallowed``: robots.txt forbids it (propose it, marked; never fetch it);
+    ``api``: for a page filled by a script, the JSON endpoint with ``{page}`` (else None);
+    ``dates``: where its rows' dates are: in the list (``list``), inside the link text
+    (``link``), only in the article URL (``url``), only on the article page (``article``), or in
+    the JSON (``json``); ``rows``: how many items it lists (0 for the blank column).
+    """
+
+    site: str
+    column: str
+    name: str
+    url: str
+    cms: str
+    robots_disallowed: bool
+    api: str | None
+    dates: DateHome
+    rows: int
+
+
+def list_columns(campus: DemoCampus, *, port: int | None = None) -> dict[str, list[ListColumn]]:
+    """Site id → its list columns, in the order of its navigation, for every site that serves
+    pages to a crawler without a cookie (not the down, blocked or login-walled ones). A column
+    whose URL answers 404 (``missing``) or no longer holds a list (``redesigned``) is none."""
+    port = port or campus.port
+    if port is None:
+        raise ValueError("list_columns needs the port: pass port= or start a DemoServer first")
+    return {
+        site.id: [_list_column(site, column, port) for column in site.columns if _is_list(column)]
+        for site in campus.sites()
+        if site.behaviour == "ok"
+    }
+
+
+def _is_list(column: DemoColumn) -> bool:
+    return column.behaviour not in ("missing", "redesigned")
+
+
+def _list_column(site: DemoSite, column: DemoColumn, port: int) -> ListColumn:
+    origin = f"http://{site.ip}:{port}"
+    api = origin + paging.api_url(column, "{page}") if column.family == "jsonapi" else None
+    return ListColumn(
+        site=site.id,
+        column=column.id,
+        name=column.name,
+        url=canonicalize_url(origin + column.path),
+        cms=column.cms,
+        robots_disallowed=column.behaviour == "disallowed",
+        api=api,
+        dates=_date_home(column),
+        rows=len(column.items),
+    )
+
+
+def _date_home(column: DemoColumn) -> DateHome:
+    if column.family == "jsonapi":
+        return "json"
+    if column.template in _LINK_DATED:
+        return "link"
+    if column.template.endswith("no_date"):
+        return "url" if column.family in _URL_DATED else "article"
+    return "list"

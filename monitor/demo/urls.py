@@ -4,6 +4,12 @@ These are the real shapes from campus-cms.md: WebPlus ``/{YYYY}/{MMDD}/c{col}a{i
 (the date is the record's creation date, not its publication date), VSB ``/info/{col}/{id}.htm``,
 Drupal ``/article/{YYYY}/{MM}/{DD}/{nid}`` (the publication date), the hitsz-style Java CMS
 ``/article/view/id-{id}.html`` and WebPlus uploads ``/_upload/article/files/…``.
+
+The families without a crawler profile: a JSP CMS ``/content.jsp?urltype=news.NewsContentUrl&
+wbtreeid={col}&wbnewsid={id}``; TRS WCM ``{list dir}/{YYYYMM}/t{YYYYMMDD}_{id}.html`` and DedeCMS
+``{list dir}/{YYYY}/{MMDD}/{id}.html``, both dated by publication (TRS names the document by its
+publication day; DedeCMS's default naming rule ``{Y}/{M}{D}/{aid}.html`` uses ``pubdate``); PHP
+``/news_detail.php?id={id}``.
 """
 
 from __future__ import annotations
@@ -24,8 +30,11 @@ ATTACHMENT_TYPES = {
 _WEIXIN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
-def article_href(family: str, column: int, item_id: int, *, created: dt.date, published: dt.date) -> str:
-    """The site path of an article of ``family``; ``created`` is used by WebPlus only."""
+def article_href(
+    family: str, column: int, item_id: int, *, created: dt.date, published: dt.date, list_path: str = "/"
+) -> str:
+    """The site path of an article of ``family``; ``created`` is used by WebPlus only, the list's
+    path by TRS and DedeCMS (their articles live below the list's directory)."""
     if family in ("webplus", "jsonapi"):
         return f"/{created.year}/{created:%m%d}/c{column}a{item_id}/page.htm"
     if family == "vsb":
@@ -34,6 +43,18 @@ def article_href(family: str, column: int, item_id: int, *, created: dt.date, pu
         return f"/article/{published:%Y/%m/%d}/{item_id}"
     if family == "custom":
         return f"/article/view/id-{item_id}.html"
+    return _unprofiled_href(family, column, item_id, published=published, base=directory(list_path))
+
+
+def _unprofiled_href(family: str, column: int, item_id: int, *, published: dt.date, base: str) -> str:
+    if family == "jsp":
+        return f"/content.jsp?urltype=news.NewsContentUrl&wbtreeid={column}&wbnewsid={item_id}"
+    if family == "trs":
+        return f"{base}{published:%Y%m}/t{published:%Y%m%d}_{item_id}.html"
+    if family == "dede":
+        return f"{base}{published:%Y}/{published:%m%d}/{item_id}.html"
+    if family == "php":
+        return f"/news_detail.php?id={item_id}"
     raise ValueError(f"unknown CMS family {family!r}")
 
 
@@ -54,9 +75,12 @@ def extension(href: str) -> str:
 
 
 def directory(path: str) -> str:
-    """``/xxyw/list.htm`` → ``/xxyw/``; ``/tzgg.htm`` → ``/tzgg/`` (where its pages live)."""
+    """``/xxyw/list.htm`` → ``/xxyw/``; ``/tzgg.htm`` → ``/tzgg/`` (where its pages live);
+    ``/xgdt/index.html`` → ``/xgdt/``; ``/tzgg/`` stays."""
     head, tail = posixpath.split(path)
-    if tail.startswith("list"):
+    if not tail:
+        return path
+    if tail.startswith(("list", "index.")):
         return head.rstrip("/") + "/"
     return posixpath.splitext(path)[0] + "/"
 
