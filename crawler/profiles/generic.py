@@ -4,14 +4,16 @@ Without a column's ``selectors``, :func:`find_rows` looks for the page's main re
 item links. Every element that holds two or more children with a link is a candidate; each
 child is a row, read through its longest-labelled link. A candidate scores
 
-    Σ title weight × share of the commonest link shape × (1 + 3 × share of dated rows)
+    Σ title weight × share of the commonest link shape × (1 + 3 × share of dated rows) × paged
 
 - *title weight*: item titles are sentences, menu entries are words: a link label of 3
   characters or fewer weighs 0, one of 10 or more weighs 1;
 - *link shape*: the URL with its digits folded (``info/1116/7063.htm`` → ``info/0/0.htm``). The
   items of one list share a shape; a menu's links do not;
 - *dated*: a row with a date-looking text, in its cells, inside its link (``标题（2018-12-21）``)
-  or right after a bare link (``<a>…</a> 2018-12-21<br>``).
+  or right after a bare link (``<a>…</a> 2018-12-21<br>``);
+- *paged*: 1.5 when the pager's links (下一页, page numbers) sit in the block or beside it: the
+  list the pager pages through, rather than a sidebar's list of as many titles.
 
 Candidates inside navigation, header, footer, sidebar, breadcrumb or link-list boxes
 (:data:`OUTSIDE`, or headed 友情链接/相关链接) are left out. A block with dated rows must have
@@ -28,7 +30,7 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 from scrapy.http import TextResponse
@@ -36,7 +38,7 @@ from scrapy.utils.response import get_base_url
 
 from crawler.profiles import ListPage, Row, register
 from crawler.profiles.html import collapse, element_text, root, text_of
-from crawler.profiles.pager import next_page
+from crawler.profiles.pager import is_next_label, next_page
 from crawler.profiles.rows import (
     PAGER_WORDS,
     Template,
@@ -63,6 +65,7 @@ OUTSIDE_TAGS = frozenset({"nav", "header", "footer", "aside", "select"})
 LINK_LIST_HEADING = re.compile(r"友情链接|相关链接|常用链接|快速链接|网站链接|链接导航")
 _DIGITS = re.compile(r"\d+")
 _CHROME = "<>»«[]【】()（） :："
+PAGED = 1.5  # the list a pager pages through wins over a sidebar list of as many titles
 FOUND_ROW = Template(item="*")  # rows of a found block: the picked link, the first date-looking text
 
 
@@ -84,16 +87,25 @@ class _Block:
     shape: str = ""
 
 
+@dataclass
+class _Page:
+    """What the scoring knows of the whole page."""
+
+    dated: set[etree._Element]  # elements holding a date-looking text
+    pager: set[etree._Element]  # ancestors of the pager's links (下一页, page numbers)
+    outside: dict[etree._Element, bool] = field(default_factory=dict)  # memo of _outside
+
+
 def find_rows(response: TextResponse) -> tuple[Row, ...]:
     """The rows of the page's main list (module docstring), or () when it has none."""
     page = root(response)
     body = next(page.iter("body"), page)
     base = get_base_url(response)
-    blocks = _blocks(_links(body, base=base), body=body)
-    dated = _dated(body)
-    outside: dict[etree._Element, bool] = {}
+    pagers: list[etree._Element] = []
+    blocks = _blocks(_links(body, base=base, pagers=pagers), body=body)
+    context = _Page(dated=_dated(body), pager={up for a in pagers for up in a.iterancestors()})
     for block in blocks:
-        _score(block, dated=dated, outside=outside)
+        _score(block, context)
     accepted = [block for block in blocks if block.score > 0]
     if not accepted:
         return ()
@@ -107,7 +119,8 @@ def find_rows(response: TextResponse) -> tuple[Row, ...]:
     return tuple(row for row in rows if row is not None)
 
 
-def _links(body: etree._Element, *, base: str) -> Iterable[_Link]:
+def _links(body: etree._Element, *, base: str, pagers: list[etree._Element]) -> Iterable[_Link]:
+    """The page's item-like links; the pager's links go to ``pagers``."""
     navs: dict[etree._Element, bool] = {}
     for anchor in body.iter("a"):
         href = anchor.get("href")
@@ -116,7 +129,11 @@ def _links(body: etree._Element, *, base: str) -> Iterable[_Link]:
             continue
         text = element_text(anchor)
         label = text or collapse(anchor.get("title", ""))
-        if not label or _is_chrome(label) or is_nav(anchor, label=text, navs=navs):
+        if label and _is_chrome(label):
+            if label.isdigit() or is_next_label(label):
+                pagers.append(anchor)
+            continue
+        if not label or is_nav(anchor, label=text, navs=navs):
             continue
         title, day = split_link_date(label)
         yield _Link(
@@ -162,21 +179,27 @@ def _dated(body: etree._Element) -> set[etree._Element]:
     return found
 
 
-def _score(block: _Block, *, dated: set[etree._Element], outside: dict[etree._Element, bool]) -> None:
+def _score(block: _Block, page: _Page) -> None:
     """The block's score (module docstring); 0 when it is no list or lies outside the content."""
     links = list(block.rows.values())
     n = len(links)
     shape, count = Counter(link.shape for link in links).most_common(1)[0]
     weight = sum(link.weight for link in links)
-    with_date = sum(link.dated or child in dated for child, link in block.rows.items())
+    with_date = sum(link.dated or child in page.dated for child, link in block.rows.items())
     block.shape = shape
-    if _outside(block.parent, outside):
+    if _outside(block.parent, page.outside):
         return
     if with_date >= 2 and with_date * 2 >= n:
         pass
     elif n < 3 or count / n < 0.6 or "0" not in shape or weight / n < 0.5:
         return
-    block.score = weight * (count / n) * (1 + 3 * with_date / n)
+    block.score = weight * (count / n) * (1 + 3 * with_date / n) * (PAGED if _paged(block, page) else 1)
+
+
+def _paged(block: _Block, page: _Page) -> bool:
+    """Whether the pager sits in the block or right beside it (in its parent's parent)."""
+    above = block.parent.getparent()
+    return block.parent in page.pager or (above is not None and above in page.pager)
 
 
 def _outside(element: etree._Element, known: dict[etree._Element, bool]) -> bool:

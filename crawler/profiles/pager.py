@@ -49,11 +49,12 @@ def next_by_text(response: TextResponse) -> str | None:
 
 def _labelled(page: etree._Element, base: str) -> list[str | None]:
     hrefs = strings(page, "a[rel~=next]::attr(href), link[rel~=next]::attr(href)")
-    hrefs += [a.get("href", "") for a in select(page, "a[href]") if _is_next(element_text(a))]
+    hrefs += [a.get("href", "") for a in select(page, "a[href]") if is_next_label(element_text(a))]
     return [canonical(href, base=base) for href in hrefs]
 
 
-def _is_next(label: str) -> bool:
+def is_next_label(label: str) -> bool:
+    """A link label that means "the next page": 下一页, 下页, 后页, next, > (brackets ignored)."""
     return label in NEXT_WORDS or label.strip("<>»«[]【】 ").replace(" ", "").lower() in NEXT_WORDS
 
 

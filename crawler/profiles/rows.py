@@ -73,17 +73,23 @@ _DAY = (
     r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
     r"|\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2}月\d{1,2}日)"
 )
-# A date written into the link text: bracketed at its end or start, or a full date after a space.
+# A date written into the link text: bracketed at its end or start, or a full date beside a space.
 LINK_DATE = re.compile(
     rf"^(?P<title>.*?)\s*[(（\[【]\s*(?P<end>{_DAY})\s*[)）\]】]\s*$"
     rf"|^\s*[(（\[【]\s*(?P<start>{_DAY})\s*[)）\]】]\s*(?P<rest>.+)$"
     r"|^(?P<before>.*\S)\s+(?P<full>(?:19|20)\d\d-\d{1,2}-\d{1,2})$"
+    r"|^\s*(?P<lead>(?:19|20)\d\d-\d{1,2}-\d{1,2})\s+(?P<after>\S.*)$"
 )
 ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
 
 
+#: List bullets that some templates write into the link text: "• 标题", "·标题", "◆ 标题".
+BULLET = re.compile(r"^[•·●○◆◇■□▪▫▶►▸★☆◎»›>]+\s*")
+
+
 def strip_pinned(title: str) -> str:
-    return PINNED_PREFIX.sub("", title, count=1)
+    """The title without its 置顶 prefix, and without a list bullet written into the text."""
+    return PINNED_PREFIX.sub("", BULLET.sub("", title, count=1), count=1)
 
 
 @lru_cache(maxsize=8192)
@@ -102,8 +108,8 @@ def split_link_date(text: str) -> tuple[str, str | None]:
     found = LINK_DATE.match(text)
     if found is None:
         return text, None
-    title = found["title"] or found["rest"] or found["before"] or ""
-    day = found["end"] or found["start"] or found["full"]
+    title = found["title"] or found["rest"] or found["before"] or found["after"] or ""
+    day = found["end"] or found["start"] or found["full"] or found["lead"]
     return (title.strip(), day) if title.strip() and looks_like_date(day) else (text, None)
 
 

@@ -365,6 +365,32 @@ def test_bare_links_take_the_date_written_after_them() -> None:
     ]
 
 
+def test_the_list_the_pager_pages_wins_over_a_longer_sidebar_list() -> None:
+    side = "".join(
+        f'<li><a href="/info/1/{n}.htm">热点：学校召开第{n}次党委常委会议</a></li>' for n in range(30, 20, -1)
+    )
+    main = "".join(
+        f'<li><a href="/info/2/{n}.htm">关于第{n}批实验室安全检查的通知</a></li>' for n in range(9, 1, -1)
+    )
+    html = f"""<html><body><div class="wrap">
+      <div class="left"><h3>热点新闻</h3><ul>{side}</ul></div>
+      <div class="right"><ul>{main}</ul>
+        <div><a href="index_1.html">2</a><a href="index_2.html">3</a>
+          <a href="index_1.html">下一页</a></div></div>
+    </div></body></html>"""
+    page = read("", url="http://sys.example.edu.cn/tzgg/index.html", body=html.encode())
+    assert [row.url.rsplit("/", 1)[1] for row in page.rows] == [f"{n}.htm" for n in range(9, 1, -1)]
+
+
+def test_bullets_written_into_the_link_text_leave_the_title() -> None:
+    row = '<li><a href="/info/{n}.htm">{bullet} 教师聘期考核结果公示</a><span>2018-09-1{n}</span></li>'
+    items = "".join(row.format(n=n, bullet=bullet) for n, bullet in enumerate(("•", "·", "◆")))
+    page = read(
+        "", url="http://wuli.example.edu.cn/", body=f"<html><body><ul>{items}</ul></body></html>".encode()
+    )
+    assert titles(page) == ["教师聘期考核结果公示"] * 3
+
+
 # --------------------------------------------------------------------------- dates inside links
 
 
@@ -373,6 +399,7 @@ def test_bare_links_take_the_date_written_after_them() -> None:
     [("关于寒假放假安排的通知（2018-12-21）", "关于寒假放假安排的通知", "2018-12-21"),
      ("关于寒假放假安排的通知[2018-12-21]", "关于寒假放假安排的通知", "2018-12-21"),
      ("[12-21] 关于寒假放假安排的通知", "关于寒假放假安排的通知", "12-21"),
+     ("2018-12-21 关于寒假放假安排的通知", "关于寒假放假安排的通知", "2018-12-21"),
      ('<span class="title">关于寒假放假安排的通知</span><span class="date">2018-12-21</span>',
       "关于寒假放假安排的通知", "2018-12-21"),
      ("关于2018年12月21日放假的通知", "关于2018年12月21日放假的通知", None)],
