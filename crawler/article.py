@@ -20,6 +20,7 @@ from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
 
 from crawler.dates import parse
+from crawler.extract import decode_fix
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def article_date(response: TextResponse, *, today: datetime.date) -> tuple[datet
        comments → "fallback", if it is installed.
     Steps 2, 4 and 5 skip sidebars, related-news boxes, footers and a header's "今天是…" greeting.
     """
+    response = decode_fix(response)  # a GBK page served as UTF-8 (or the reverse) reads as mojibake
     for source, texts in _candidates(response):
         for text in texts:
             found = parse(text, today=today)
@@ -417,6 +419,7 @@ def article_title(response: TextResponse) -> str | None:
     the site's logo text; an h1 that is the <title>'s last part is the site's name, not the title.
     Of a <title> in several parts ('标题_栏目_网站'), the longest leading parts the page repeats as a
     text of its own (its heading) are the title; failing that, all but the last part."""
+    response = decode_fix(response)
     page = " ".join((response.xpath("string(//title)").get() or "").split())
     for xpath in _TITLES:
         for node in response.xpath(xpath):

@@ -199,6 +199,19 @@ def test_gbk_page_is_detected_without_an_encoding() -> None:
     assert "发布日期：2021年09月01日" in response.text
 
 
+def test_gbk_page_served_as_utf8_is_read() -> None:
+    """The spider hands the response over as it came: the charset the server claims may be wrong."""
+    body = (FIXTURES / "comment_after.html").read_bytes()
+    response = HtmlResponse(
+        url="http://ccer.example.edu.cn/ReadNews.asp?NewsID=4173",
+        body=body,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    assert response.encoding == "utf-8"  # what Scrapy believes
+    assert article_date(response, today=TODAY) == (dt.date(2004, 12, 10), "article")
+    assert article_title(response) == "第四届经济学年会会议议程"
+
+
 @pytest.mark.parametrize(
     ("name", "today"),
     [
