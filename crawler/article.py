@@ -3,6 +3,9 @@
 Campus article pages carry their date in a CMS-specific element (reference/campus-cms.md §1–4);
 generic extractors pick the oldest plausible date on the page, so sidebars and "related news"
 win (§6). Hence our own order, most to least trustworthy, and htmldate only as the last resort.
+Pages without such an element (old news portals, blogs, ASP sites) print the date on a line under
+the heading, often without a label (``2005年08月16日　来源：新华网``), or write it with a script;
+reader comments below the article carry their own 发表时间, which is never the article's.
 """
 
 from __future__ import annotations
@@ -197,14 +200,16 @@ def _near_title(response: TextResponse) -> Iterator[str]:
     seen = 0
     for text in texts[start + 1 :]:
         element = text.getparent()
-        if element.tag == "script":
-            if len(text) <= _SCRIPT_CHARS:
-                yield from (found[1] for found in _SCRIPT_DATE.finditer(text))
-            continue
         if text.is_tail:  # text after </b> belongs to the element holding the <b>
             element = element.getparent()
+        if element is None or element.tag in _SKIPPED_TAGS:
+            continue
+        if element.tag == "script":
+            if len(text) <= _SCRIPT_CHARS and not _in_link_or_aside(element):
+                yield from (found[1] for found in _SCRIPT_DATE.finditer(text))
+            continue
         line = " ".join(text.split())
-        if not line or element is None or element.tag in _SKIPPED_TAGS:
+        if not line:
             continue
         seen += len(line)
         if seen > _NEAR_TITLE_CHARS or len(line) > _PROSE_CHARS:
