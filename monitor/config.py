@@ -135,8 +135,13 @@ Cron = Annotated[str, AfterValidator(_check_cron)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+#: The longest string any key holds (a checklist item's full text is under 300 characters): a
+#: megabyte pasted into a name would reach every report and page.
+MAX_STRING = 2000
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_max_length=MAX_STRING)
 
 
 # ----------------------------------------------------------------------------- checklist

@@ -191,3 +191,10 @@ def test_hit_config_has_the_reports_35_rows() -> None:
 )
 def test_crontab_weekdays_keep_their_crontab_meaning(line: str, day_of_week: str) -> None:
     assert cron_fields(line)["day_of_week"] == day_of_week
+
+
+def test_a_config_file_too_large_to_be_one_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"institution:\n  name: " + b"x" * (5 * 1024 * 1024) + b"\n")
+    with pytest.raises(ConfigError, match=r"huge\.yaml: 5,242,\d+ bytes, more than a config file may hold"):
+        load_config(path)
