@@ -26,7 +26,8 @@ ATTACHMENT_EXTENSIONS = frozenset(
 #: VSB serves attachments through an HTML interstitial at this path (the file id is in the query).
 VSB_DOWNLOAD_PATH = "/system/_content/download.jsp"
 
-_NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#")
+#: Link prefixes (lower-cased) that lead to no page.
+NOT_PAGES = ("javascript:", "mailto:", "tel:", "data:", "#")
 _PORT = r"(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])"
 #: A URL that ``canonicalize_url`` returns unchanged: http(s), a lower-case LDH host (or IPv4
 #: address), a port in range, and a path of segments that neither start with a dot nor hold a
@@ -43,7 +44,7 @@ _SIMPLE_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?::[0-9]*
 def canonical(url: str, *, base: str) -> str | None:
     """The absolute, canonical form of ``url`` found on ``base``; None for links that are no page."""
     href = url.strip()
-    if not href or href.lower().startswith(_NOT_PAGES):
+    if not href or href.lower().startswith(NOT_PAGES):
         return None
     return _plain(href, base) or _canonical(href, base)
 

@@ -48,7 +48,7 @@ from crawler.profiles.rows import (
     row_of,
     split_link_date,
 )
-from crawler.urls import canonical
+from crawler.urls import NOT_PAGES, canonical
 from monitor.config import Column
 
 __all__ = ["FOUND_ROW", "Generic", "collapse", "find_rows", "looks_like_date", "text_of"]
@@ -72,7 +72,7 @@ FOUND_ROW = Template(item="*")  # rows of a found block: the picked link, the fi
 @dataclass(frozen=True)
 class _Link:
     anchor: etree._Element
-    url: str
+    href: str  # as written: canonical URLs are made for the rows of the chosen block only
     text: str  # the anchor's text (the row's title, unless a@title is longer)
     weight: float
     shape: str
@@ -102,7 +102,7 @@ def find_rows(response: TextResponse) -> tuple[Row, ...]:
     body = next(page.iter("body"), page)
     base = get_base_url(response)
     pagers: list[etree._Element] = []
-    blocks = _blocks(_links(body, base=base, pagers=pagers), body=body)
+    blocks = _blocks(_links(body, pagers=pagers), body=body)
     context = _Page(dated=_dated(body), pager={up for a in pagers for up in a.iterancestors()})
     for block in blocks:
         _score(block, context)
@@ -119,13 +119,12 @@ def find_rows(response: TextResponse) -> tuple[Row, ...]:
     return tuple(row for row in rows if row is not None)
 
 
-def _links(body: etree._Element, *, base: str, pagers: list[etree._Element]) -> Iterable[_Link]:
+def _links(body: etree._Element, *, pagers: list[etree._Element]) -> Iterable[_Link]:
     """The page's item-like links; the pager's links go to ``pagers``."""
     navs: dict[etree._Element, bool] = {}
     for anchor in body.iter("a"):
-        href = anchor.get("href")
-        url = canonical(href, base=base) if href else None
-        if url is None:
+        href = (anchor.get("href") or "").strip()
+        if not href or href.lower().startswith(NOT_PAGES):
             continue
         text = element_text(anchor)
         label = text or collapse(anchor.get("title", ""))
@@ -137,7 +136,12 @@ def _links(body: etree._Element, *, base: str, pagers: list[etree._Element]) -> 
             continue
         title, day = split_link_date(label)
         yield _Link(
-            anchor, url, text, _weight(title), _DIGITS.sub("0", url), bool(day) or _after(anchor) is not None
+            anchor,
+            href,
+            text,
+            _weight(title),
+            _DIGITS.sub("0", href),
+            bool(day) or _after(anchor) is not None,
         )
 
 
@@ -257,7 +261,10 @@ def _with_siblings(best: _Block, blocks: list[_Block]) -> list[_Block]:
 
 
 def _row(child: etree._Element, link: _Link, *, base: str, navs: dict[etree._Element, bool]) -> Row | None:
-    row = row_of(child, FOUND_ROW, base=base, navs=navs, link=(link.anchor, link.url, link.text))
+    url = canonical(link.href, base=base)
+    if url is None:
+        return None
+    row = row_of(child, FOUND_ROW, base=base, navs=navs, link=(link.anchor, url, link.text))
     if row is None or row.date_text is not None or child is not link.anchor:
         return row
     return dataclasses.replace(row, date_text=_after(link.anchor))
