@@ -197,7 +197,7 @@ def _near_title(response: TextResponse) -> Iterator[str]:
     start = _heading(texts, titles=_titles(response))
     if start is None:
         return
-    seen = 0
+    seen, previous = 0, ""
     for text in texts[start + 1 :]:
         element = text.getparent()
         if text.is_tail:  # text after </b> belongs to the element holding the <b>
@@ -214,8 +214,9 @@ def _near_title(response: TextResponse) -> Iterator[str]:
         seen += len(line)
         if seen > _NEAR_TITLE_CHARS or len(line) > _PROSE_CHARS:
             return
-        if _is_date_line(line) and not _in_link_or_aside(element):
+        if _is_date_line(line, label=previous) and not _in_link_or_aside(element):
             yield line
+        previous = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,14 +237,18 @@ class _Titles:
 _MIN_SPACED_TITLE = 6  # a shorter first word of the <title> is a site or column name as often
 
 
-def _is_date_line(line: str) -> bool:
+def _is_date_line(line: str, *, label: str) -> bool:
     """A date line, unless its first date is labelled as another date (活动时间：, 截止日期：, 成文日期：
-    without a 发布日期 after it) or is the header's greeting (今天是…)."""
+    without a 发布日期 after it; the label may be the text before, `label`: <td>成文日期</td><td>2022年
+    01月27日</td>) or is the header's greeting (今天是…)."""
     found = _DATE_LINE.match(line)
     if found is None or _GREETING in line:
         return False
-    before = found["before"] or ""
-    return not _OTHER_DATE.search(before) or _LABEL.search(line) is not None
+    before = found["before"] or (label if len(label) <= _LABEL_CHARS else "")
+    return not _OTHER_DATE.search(before) or _LABEL.search(f"{before} {line}") is not None
+
+
+_LABEL_CHARS = 12  # 成文日期：, 发布日期, 生效时间 : a cell that only labels the next one
 
 
 _OTHER_DATE = re.compile(r"时间|日期|时期|期限|截止|有效|至|到")

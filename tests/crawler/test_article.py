@@ -159,6 +159,17 @@ def test_a_line_dated_as_something_else_is_not_the_date_line(other: str) -> None
     assert article_date(response, today=TODAY) == (dt.date(2026, 6, 1), "article")
 
 
+def test_a_date_cell_labelled_as_the_writing_date_is_not_the_date_line() -> None:
+    """A government disclosure page's table: 成文日期 (written) before 发布日期 (published)."""
+    response = html(
+        "<html><head><title>关于禁止新增建设项目的通告_省政府</title></head><body>"
+        "<h1>关于禁止新增建设项目的通告</h1><table>"
+        "<tr><td>成文日期：</td><td>2026年05月27日</td></tr>"
+        "<tr><td>发布日期：</td><td>2026年05月28日</td></tr></table><p>正文</p></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 5, 28), "article")
+
+
 def test_date_line_in_a_link_is_a_list_row() -> None:
     response = html(
         "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
