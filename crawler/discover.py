@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -33,11 +34,14 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from crawler.extract import decode_fix, extract_list
+from crawler.discover_api import infer_mapping, script_endpoints
+from crawler.extract import Listed, Listing, decode_fix, extract_list
 from crawler.middlewares import is_login_url
-from crawler.profiles.generic import collapse, looks_like_date, text_of
+from crawler.profiles import GENERIC
+from crawler.profiles.html import collapse, text_of
+from crawler.profiles.rows import looks_like_date
 from crawler.urls import canonical, host_of, is_attachment
-from monitor.config import Checklist, ChecklistItem, Column
+from monitor.config import ApiMapping, Checklist, ChecklistItem, Column
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +63,19 @@ _HEADING_LEVELS = 3  # how far up from a more link to look for its block's headi
 
 @dataclass(frozen=True)
 class Proposal:
-    """One column to propose, with what its first page showed."""
+    """One column to propose, with what its first page (and its next one) showed."""
 
     id: str
     name: str
     url: str
-    cms: str  # webplus | vsb | drupal | auto
+    cms: str  # webplus | vsb | drupal | jsonapi | auto
     kind: str
     checklist: tuple[str, ...]
     items_seen: int
     newest: dt.date | None
+    api: ApiMapping | None = None  # for cms: jsonapi, the endpoint its page's script reads
+    notes: tuple[str, ...] = ()  # comment lines after the first: dates, pager check
+    robots_disallowed: bool = False  # proposed unread, so that the office knows it exists
 
 
 # ----------------------------------------------------------------------------- links
@@ -242,16 +249,41 @@ def _title_share(item: ChecklistItem, titles: Sequence[str]) -> float:
 # ----------------------------------------------------------------------------- proposals
 
 
+class Fetched:
+    """What the discovery spider fetched, by requested URL: responses, and the outcome of each
+    request that failed (robots_disallowed, not_found, …). Remembers the URLs asked for that it
+    lacks, which is how :func:`wanted` learns what a candidate still needs."""
+
+    def __init__(self, pages: Mapping[str, TextResponse], failed: Mapping[str, str] | None = None) -> None:
+        self.pages, self.failed = pages, failed or {}
+        self.missing: list[str] = []
+
+    def get(self, url: str) -> TextResponse | None:
+        page = self.pages.get(url)
+        if page is None and url not in self.failed and url not in self.missing:
+            self.missing.append(url)
+        return page
+
+    def failure(self, url: str) -> str | None:
+        return self.failed.get(url)
+
+
 def propose(
-    home: TextResponse, pages: Mapping[str, TextResponse], *, checklist: Checklist, today: dt.date
+    home: TextResponse,
+    pages: Mapping[str, TextResponse],
+    *,
+    checklist: Checklist,
+    today: dt.date,
+    failed: Mapping[str, str] | None = None,
 ) -> list[Proposal]:
-    """A proposal per page that holds a list: the home page first, then the candidates in page order."""
-    wanted = [("首页", home.url, home, True)]
-    wanted += [(name, url, pages[url], False) for name, url in candidate_links(home) if url in pages]
+    """A proposal per list column: the home page first (when it holds a list), then the candidates
+    in page order, those that robots.txt disallows included (marked, unread)."""
+    fetched = Fetched({**pages, home.url: home}, failed)
+    candidates = [("首页", home.url, True)] + [(name, url, False) for name, url in candidate_links(home)]
     found = []
-    for name, url, page, is_home in wanted:
+    for name, url, is_home in candidates:
         try:
-            proposal = read_candidate(name, url, page, checklist=checklist, today=today, is_home=is_home)
+            proposal = read_candidate(name, url, fetched, checklist=checklist, today=today, is_home=is_home)
         except Exception:  # one odd page must not cost the others
             log.exception("cannot read %s", url)
             continue
@@ -261,28 +293,146 @@ def propose(
     return [dataclasses.replace(p, id=new) for p, new in zip(found, ids, strict=True)]
 
 
+def wanted(name: str, url: str, fetched: Fetched, *, checklist: Checklist, today: dt.date) -> list[str]:
+    """The URLs that reading this candidate needs and ``fetched`` lacks: the candidate itself, then
+    its next list page (the pager check), or the JSON endpoints its scripts read and their next pages."""
+    fetched.missing = []
+    read_candidate(name, url, fetched, checklist=checklist, today=today)
+    return list(fetched.missing)
+
+
 def read_candidate(
-    name: str, url: str, page: TextResponse, *, checklist: Checklist, today: dt.date, is_home: bool = False
+    name: str,
+    url: str,
+    fetched: Fetched,
+    *,
+    checklist: Checklist,
+    today: dt.date,
+    is_home: bool = False,
 ) -> Proposal | None:
-    """The proposal for one fetched page (id left empty), or None when no list is found on it."""
+    """The proposal for one candidate (id left empty), or None when it holds no list."""
+    if fetched.failure(url) == "robots_disallowed":
+        return _disallowed(name or column_id(url), url, checklist=checklist)
+    page = fetched.get(url)
+    if page is None:
+        return None
     name = name or _page_title(page) or column_id(url)
     column = Column(id="discovered", name=name, url=url, cms="auto", kind="notice")
     listing = extract_list(page, column=column, today=today)
+    api: ApiMapping | None = None
+    if not listing.rows and not is_home:
+        json_read = _json_listing(page, name=name, fetched=fetched, today=today)
+        if json_read is not None:
+            listing, column = json_read
+            api = column.api
     if not listing.found:
         return None
-    hosts = {host_of(url), host_of(page.url)}
-    rows = [row for row in listing.rows if host_of(row.url) in hosts]
-    titles = [row.title for row in rows]
+    rows = _own_rows(listing, url, page.url)
+    notes = list(_date_notes(rows))
+    if rows and not is_home:
+        notes.append(check_pager(listing, column=column, fetched=fetched, today=today))
     return Proposal(
         id="",
         name=name,
         url=url,
-        cms="auto" if listing.profile == "generic" else listing.profile,
+        cms=_cms(listing.profile),
         kind="homepage" if is_home else column_kind(name),
-        checklist=() if is_home else guess_checklist(name, titles, checklist=checklist, host=host_of(url)),
+        checklist=()
+        if is_home
+        else guess_checklist(name, [r.title for r in rows], checklist=checklist, host=host_of(url)),
         items_seen=len(rows),
         newest=max((row.published_on for row in rows if row.published_on), default=None),
+        api=api,
+        notes=tuple(notes),
     )
+
+
+def _cms(profile: str) -> str:
+    return "auto" if profile == GENERIC else profile
+
+
+def _own_rows(listing: Listing, *urls: str) -> list[Listed]:
+    """The rows on the column's own host(s): links to other sites are not its items."""
+    hosts = {host_of(url) for url in urls}
+    return [row for row in listing.rows if host_of(row.url) in hosts]
+
+
+def _disallowed(name: str, url: str, *, checklist: Checklist) -> Proposal:
+    return Proposal(
+        id="",
+        name=name,
+        url=url,
+        cms="auto",
+        kind=column_kind(name),
+        checklist=guess_checklist(name, [], checklist=checklist, host=host_of(url)),
+        items_seen=0,
+        newest=None,
+        robots_disallowed=True,
+    )
+
+
+def _json_listing(
+    page: TextResponse, *, name: str, fetched: Fetched, today: dt.date
+) -> tuple[Listing, Column] | None:
+    """The first endpoint of the page's scripts whose fetched page reads as a list with the
+    mapping inferred from it, read by the crawler's own jsonapi profile; None when none does."""
+    for endpoint in script_endpoints(page):
+        response = fetched.get(endpoint.url)
+        mapping = infer_mapping(response, endpoint, today=today) if response is not None else None
+        if response is None or mapping is None:
+            continue
+        column = Column(id="discovered", name=name, url=page.url, cms="jsonapi", kind="notice", api=mapping)
+        listing = extract_list(response, column=column, today=today)
+        if listing.rows:
+            return listing, column
+    return None
+
+
+def _date_notes(rows: Sequence[Listed]) -> Iterable[str]:
+    """What the office should know about where the rows' dates come from, when not the list."""
+    sources = Counter(row.date_source for row in rows)
+    if rows and sources[None] == len(rows):
+        yield "the crawler opens each new item's page once for its date"
+    elif sources["url"]:
+        yield f"{sources['url']} of {len(rows)} dated by their URLs"
+
+
+# ----------------------------------------------------------------------------- pager
+
+MIN_SECOND_PAGE_SHARE = 0.5  # of its rows that must be new for a next page to be a next page
+
+
+def check_pager(listing: Listing, *, column: Column, fetched: Fetched, today: dt.date) -> str:
+    """One line on the column's next page: fetched once, it must be a list of the same shape
+    (read by the same profile, with rows not on the first page, dated if the first is)."""
+    following = listing.next_url or next(iter(listing.page_urls), None)
+    if following is None:
+        return "pager: no next page (one page of items)"
+    failure = fetched.failure(following)
+    if failure:
+        return f"pager: its next page could not be read ({failure}): {following}"
+    page = fetched.get(following)
+    if page is None:
+        return f"pager: its next page was not fetched: {following}"
+    second = extract_list(page, column=column, today=today, profile=listing.profile)
+    problem = _shape_problem(listing, second)
+    if problem:
+        return f"pager: {problem}: check it by hand: {following}"
+    return f"pager checked: the next page lists {len(second.rows)} more items"
+
+
+def _shape_problem(first: Listing, second: Listing) -> str | None:
+    if not second.found or not second.rows:
+        return "its next page shows no list"
+    if second.profile != first.profile:
+        return f"its next page reads as {_cms(second.profile)}, not as {_cms(first.profile)}"
+    seen = {row.url for row in first.rows}
+    new = [row for row in second.rows if row.url not in seen]
+    if len(new) < MIN_SECOND_PAGE_SHARE * len(second.rows):
+        return "its next page repeats the first page"
+    if any(r.published_on for r in first.rows) and not any(r.published_on for r in second.rows):
+        return "its next page shows no dates"
+    return None
 
 
 def _page_title(page: TextResponse) -> str:
@@ -311,13 +461,16 @@ _Dumper.add_representer(
 
 
 def to_yaml(proposals: Sequence[Proposal]) -> str:
-    """The ``columns:`` block, 2-space indented, with a comment per column on what was seen."""
-    columns = [_entry(p) for p in proposals]
-    text = yaml.dump({"columns": columns}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
-    comments = iter(_comment(p) for p in proposals)
-    lines = [
-        f"  # {next(comments)}\n{line}" if line.startswith("  - ") else line for line in text.splitlines()
-    ]
+    """The ``columns:`` block, 2-space indented, with comment lines per column on what was seen.
+
+    Each column is dumped on its own by the YAML library, so every value is escaped as YAML needs;
+    comment text is reduced to printable characters on one line (crawled text is untrusted).
+    """
+    lines = ["columns:"]
+    for proposal in proposals:
+        lines += [f"  # {_one_line(text)}" for text in _comments(proposal)]
+        text = yaml.dump([_entry(proposal)], Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+        lines += [f"  {line}" for line in text.splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -325,11 +478,20 @@ def _entry(p: Proposal) -> dict[str, object]:
     entry: dict[str, object] = {"id": p.id, "name": p.name, "url": p.url, "cms": p.cms, "kind": p.kind}
     if p.checklist:
         entry["checklist"] = _Flow(p.checklist)
+    if p.api is not None:
+        entry["api"] = p.api.model_dump(exclude_defaults=True, exclude_none=True)
     return entry
 
 
-def _comment(p: Proposal) -> str:
+def _comments(p: Proposal) -> list[str]:
+    if p.robots_disallowed:
+        return ["robots.txt disallows this column: it cannot be checked (not fetched)"]
     if not p.items_seen:
-        return "0 items: a blank column, or a list not read right"
-    newest = f"newest {p.newest.isoformat()}" if p.newest else "no dates read"
-    return f"{p.items_seen} item{'s' * (p.items_seen != 1)}, {newest}"
+        return ["0 items: a blank column, or a list not read right", *p.notes]
+    newest = f"newest {p.newest.isoformat()}" if p.newest else "no dates on the list"
+    endpoint = " from the JSON endpoint its page's script reads" if p.api else ""
+    return [f"{p.items_seen} item{'s' * (p.items_seen != 1)}{endpoint}, {newest}", *p.notes]
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())

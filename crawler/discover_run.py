@@ -29,7 +29,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import middlewares as mw
-from crawler.discover import candidate_links, propose, to_yaml
+from crawler.discover import Fetched, candidate_links, propose, to_yaml, wanted
 from crawler.settings import scrapy_settings
 from monitor.config import Checklist, Config, load_checklist, load_config
 from monitor.errors import CrawlError, MonitorError
@@ -41,16 +41,23 @@ GENERIC_USER_AGENT = (
 
 
 class DiscoverSpider(scrapy.Spider):
-    """Fetches the home page, then its candidate links; keeps the responses for :func:`propose`."""
+    """Fetches the home page, its candidate links, and what reading each candidate needs besides
+    (:func:`crawler.discover.wanted`: its next list page, the JSON endpoint of a shell page); keeps
+    the responses and the failures for :func:`propose`."""
 
     name = "discover"
 
-    def __init__(self, *, home_url: str, max_pages: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *, home_url: str, max_pages: int, checklist: Checklist, today: dt.date, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.home_url = home_url
         self.max_pages = max_pages
+        self.checklist, self.today = checklist, today
         self.home: TextResponse | None = None
         self.pages: dict[str, TextResponse] = {}
+        self.failed: dict[str, str] = {}
+        self.requested: set[str] = set()
         self.error: str | None = None
 
     async def start(self) -> AsyncIterator[Any]:
@@ -63,20 +70,38 @@ class DiscoverSpider(scrapy.Spider):
             return
         assert isinstance(response, TextResponse)  # _unusable says so
         self.home = response
-        for _, url in candidate_links(response)[: self.max_pages]:
-            yield Request(
-                url, callback=self.parse_page, errback=self.page_failed, cb_kwargs={"candidate": url}
-            )
+        for name, url in candidate_links(response)[: self.max_pages]:
+            yield from self._requests(url, candidate=(name, url))
 
-    def parse_page(self, response: Response, candidate: str) -> None:
-        if not _unusable(response):
+    def parse_page(self, response: Response, url: str, candidate: tuple[str, str]) -> Iterator[Request]:
+        if _unusable(response):
+            self.failed[url] = "unusable"
+        else:
             assert isinstance(response, TextResponse)
-            self.pages[candidate] = response
+            self.pages[url] = response
+        yield from self._next(candidate)
 
-    def page_failed(self, failure: Failure) -> None:
+    def page_failed(self, failure: Failure) -> Iterator[Request]:
         outcome, _, message = mw.outcome_for_failure(failure)
-        url = failure.request.url  # type: ignore[attr-defined]
-        self.logger.info("skipped %s: %s (%s)", url, outcome, message)
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        self.logger.info("skipped %s: %s (%s)", kwargs["url"], outcome, message)
+        self.failed[kwargs["url"]] = outcome
+        yield from self._next(kwargs["candidate"])
+
+    def _next(self, candidate: tuple[str, str]) -> Iterator[Request]:
+        """Requests for what reading the candidate still lacks (each URL once)."""
+        name, url = candidate
+        fetched = Fetched(self.pages, self.failed)
+        for needed in wanted(name, url, fetched, checklist=self.checklist, today=self.today):
+            yield from self._requests(needed, candidate=candidate)
+
+    def _requests(self, url: str, *, candidate: tuple[str, str]) -> Iterator[Request]:
+        if url not in self.requested:
+            self.requested.add(url)
+            kwargs = {"url": url, "candidate": candidate}
+            yield Request(
+                url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=kwargs, dont_filter=True
+            )
 
     def home_failed(self, failure: Failure) -> None:
         outcome, _, message = mw.outcome_for_failure(failure)
@@ -120,13 +145,13 @@ def discover(
     """The ``columns:`` block proposed for the site at ``url``; CrawlError when there is none."""
     process = CrawlerProcess(discovery_settings(config))
     crawler = process.create_crawler(DiscoverSpider)
-    process.crawl(crawler, home_url=url, max_pages=max_pages)
+    process.crawl(crawler, home_url=url, max_pages=max_pages, checklist=checklist, today=today)
     process.start()
     spider = crawler.spider
     assert isinstance(spider, DiscoverSpider)
     if spider.home is None:
         raise CrawlError(f"cannot read the home page {url}: {spider.error or 'no response'}")
-    proposals = propose(spider.home, spider.pages, checklist=checklist, today=today)
+    proposals = propose(spider.home, spider.pages, checklist=checklist, today=today, failed=spider.failed)
     if not proposals:
         raise CrawlError(
             f"no list page found on {url} among {len(spider.pages)} pages its navigation links to"

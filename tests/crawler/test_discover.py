@@ -265,7 +265,7 @@ def test_names_and_urls_that_need_quoting_survive(tmp_path: Path) -> None:
         "odd", "通知: 公告 #1", "http://x.edu.cn/a/list.htm?x=1&y=#", "auto", "notice", (), 1, None
     )
     block = to_yaml([odd])
-    assert "  # 1 item, no dates read\n" in block
+    assert "  # 1 item, no dates on the list\n" in block
     column = config_with_block(tmp_path, block).site("found").columns[0]
     assert (column.name, column.url) == (odd.name, odd.url)
 
