@@ -23,6 +23,11 @@ LIST = "https://www.lntdxy.com/zbgg.htm"
         ("?maxPageItems=20&keywords=&pager.offset=40", "https://www.hitsz.edu.cn/article/id-74.html",
          "https://www.hitsz.edu.cn/article/id-74.html?keywords=&maxPageItems=20&pager.offset=40"),
         ("/upload/校园地图.pdf", "http://x.edu.cn/", "http://x.edu.cn/upload/%E6%A0%A1%E5%9B%AD%E5%9C%B0%E5%9B%BE.pdf"),
+        # JSP rows: one article whatever the order of its query, which is kept
+        ("content.jsp?urltype=news.NewsContentUrl&wbtreeid=1101&wbnewsid=5306", "http://x.edu.cn/list.jsp?wbtreeid=1101",
+         "http://x.edu.cn/content.jsp?urltype=news.NewsContentUrl&wbnewsid=5306&wbtreeid=1101"),
+        ("./202209/t20220901_123456.html", "http://x.gov.cn/zwgk/tzgg/index.html",
+         "http://x.gov.cn/zwgk/tzgg/202209/t20220901_123456.html"),
     ],
 )  # fmt: skip
 def test_canonical_makes_links_absolute_and_canonical(href: str, base: str, expected: str) -> None:
