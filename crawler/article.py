@@ -238,16 +238,17 @@ _MIN_SPACED_TITLE = 6  # a shorter first word of the <title> is a site or column
 
 
 def _is_date_line(line: str, *, label: str) -> bool:
-    """A date line, unless its first date is labelled as another date (活动时间：, 截止日期：, 成文日期：
-    without a 发布日期 after it; the label may be the text before, `label`: <td>成文日期</td><td>2022年
-    01月27日</td>) or is the header's greeting (今天是…)."""
+    """A date line, unless it is an event's (地点：…), the header's greeting (今天是…), or its first
+    date is labelled as another date (活动时间：, 截止日期：, 成文日期： without a 发布日期 after it;
+    the label may be the text before, `label`: <td>成文日期</td><td>2022年01月27日</td>)."""
     found = _DATE_LINE.match(line)
-    if found is None or _GREETING in line:
+    if found is None or _GREETING in line or _EVENT.search(line):
         return False
     before = found["before"] or (label if len(label) <= _LABEL_CHARS else "")
     return not _OTHER_DATE.search(before) or _LABEL.search(f"{before} {line}") is not None
 
 
+_EVENT = re.compile(r"地点|地址|会场|报告人|主讲")  # 时间：2026-06-25 10:00 地点：… is a lecture's time
 _LABEL_CHARS = 12  # 成文日期：, 发布日期, 生效时间 : a cell that only labels the next one
 
 

@@ -150,7 +150,14 @@ def test_date_line_far_below_the_heading_is_not_taken() -> None:
     assert article_date(response, today=TODAY) == (dt.date(2026, 5, 30), "article")
 
 
-@pytest.mark.parametrize("other", ["报名截止日期：2026-06-20", "活动时间：2026-06-20 14:00 地点：礼堂"])
+@pytest.mark.parametrize(
+    "other",
+    [
+        "报名截止日期：2026-06-20",
+        "活动时间：2026-06-20 14:00 地点：礼堂",
+        "时间：2026-06-20 14:00 地点：礼堂",
+    ],
+)
 def test_a_line_dated_as_something_else_is_not_the_date_line(other: str) -> None:
     response = html(
         "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
