@@ -5,7 +5,8 @@ In order, the first that gives a URL other than the page's own:
 1. ``rel=next`` (``<a>`` or ``<link>``), or a link labelled 下一页/下页/后页/next/>;
 2. the numbered link one past the current page: the current page is the pager's number that is
    not a link (``<span class="current">1</span>``), else the number in the page's own URL
-   (``list_2.html``, ``index_1.html`` = page 2, ``?page=3``), else page 1;
+   (``list_2.html``, ``column-index-2.shtml``, ``index_1.html`` = page 2, ``?page=3``,
+   ``?pageNo=3``), else page 1;
 3. TRS WCM's script pager ``createPageHTML(total, current, "index", "html")`` (0-based ``current``):
    page k+1 is ``index_{k+1}.html`` next to the page.
 """
@@ -23,7 +24,11 @@ from crawler.profiles.html import element_text, root, select, strings
 from crawler.urls import canonical
 
 NEXT_WORDS = frozenset({"下一页", "下页", "下一頁", "后页", "后一页", "next", "nextpage", ">", "›"})
-_URL_PAGE = re.compile(r"(?:[_-](\d+)\.s?html?$)|(?:[?&](?:page|pageid|curpage|pageindex|p|pn)=(\d+))", re.I)
+_URL_PAGE = re.compile(
+    r"(?:[_-](\d+)\.s?html?$)"  # list_2.html, index_1.html, column-index-2.shtml, list_12_2.html
+    r"|(?:[?&](?:page|pageid|curpage|currpage|pageindex|pageno|page_no|pagenum|p|pn)=(\d+))",
+    re.IGNORECASE,
+)
 TRS_PAGER = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
 )

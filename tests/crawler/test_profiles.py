@@ -452,6 +452,10 @@ LIST_ROWS = "".join(f'<li><a href="/info/1/{n}.htm">第{n}期学术报告会预�
       '<a href="?page=1">1</a><b>2</b><a href="?page=3">3</a><a href="?page=4">4</a>',
       "http://x.edu.cn/news.php?page=3"),
      ("http://x.edu.cn/news.php?page=4", '<a href="?page=3">3</a><span class="cur">4</span>', None),
+     ("http://x.gov.cn/col/column-index-2.shtml",
+      '<a href="column-index-1.shtml">1</a><a href="column-index-3.shtml">3</a>',
+      "http://x.gov.cn/col/column-index-3.shtml"),
+     ("http://x.edu.cn/list.do?pageNo=1", '<a href="list.do?pageNo=2">2</a>', "http://x.edu.cn/list.do?pageNo=2"),
      ("http://x.edu.cn/tzgg/index.html", "<script>createPageHTML(1, 0, 'index', 'html');</script>", None)],
 )  # fmt: skip
 def test_generic_pager_by_numbers_and_scripts(url: str, pager: str, next_url: str | None) -> None:
