@@ -150,15 +150,27 @@ def _text(node: Selector) -> str:
 def _labelled(response: TextResponse) -> Iterator[str]:
     """Texts around a publication label: the element's own, then its parent's (label and date are
     often sibling elements: <span>发布时间：</span><span>2022-09-01</span>). Not in reader comments,
-    whose 发表时间 is the comment's."""
+    whose 发表时间 is the comment's, nor a bare 时间： next to a 地点： (an event's time)."""
     before_comments = _before_comments(response)
     for node in _main(response.xpath(_LABELLED)):
         if not before_comments(node.root):
             continue
         own = " ".join(node.xpath("text()").getall())
-        if _LABEL.search(own):
+        if _LABEL.search(own) and not _is_event(node, own=own):
             yield _text(node)
             yield from (_text(parent) for parent in node.xpath(".."))
+
+
+def _is_event(node: Selector, *, own: str) -> bool:
+    """时间：2026-06-25 14:00 with 地点：礼堂 in the same element or the next one: a lecture or a
+    meeting, not the publication (a 发布时间 is never an event's)."""
+    if _PUBLISHED.search(own):
+        return False
+    near = [_text(node), *(_text(sibling) for sibling in node.xpath("following-sibling::*[1]"))]
+    return any(_EVENT.search(text) for text in near)
+
+
+_PUBLISHED = re.compile(r"(?:发布|发表|发文|发稿|公布|更新|上传)(?:时间|日期)|(?:发布|发表)于")
 
 
 # A date line: a full date, then a time and anything (2022-02-13 09:57 光明网), or nothing, a bracket

@@ -177,6 +177,19 @@ def test_a_date_cell_labelled_as_the_writing_date_is_not_the_date_line() -> None
     assert article_date(response, today=TODAY) == (dt.date(2026, 5, 28), "article")
 
 
+@pytest.mark.parametrize(
+    "event",
+    ["<p>时间：2026-06-20 14:00 地点：礼堂</p>", "<p>时间：2026-06-20 14:00</p><p>地点：礼堂</p>"],
+)
+def test_a_lecture_time_in_the_body_is_not_the_date(event: str) -> None:
+    response = html(
+        "<html><head><title>学术讲座预告</title></head><body><div class='nav'><a href='/'>首页</a></div>"
+        f"<div class='content'><p>主题：等离子体物理</p>{event}<p>欢迎各位老师同学参加。</p></div>"
+        "<div class='foot-info'>发布日期：2026-06-10</div></body></html>"
+    )
+    assert article_date(response, today=TODAY) == (dt.date(2026, 6, 10), "article")
+
+
 def test_date_line_in_a_link_is_a_list_row() -> None:
     response = html(
         "<html><head><title>学院召开工作会议 - 网站</title></head><body><h1>学院召开工作会议</h1>"
