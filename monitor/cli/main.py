@@ -43,7 +43,7 @@ class State:
     def session(self, *, migrate: bool = False) -> Iterator[store.Session]:
         """A session on a database at head (upgraded first when `migrate`); commits on success."""
         with store.translate_errors(self.db_url):
-            engine = store.connect(self.db_url)
+            engine = store.connect(self.db_url, create=migrate)
             try:
                 store.upgrade(engine) if migrate else store.ensure_current(engine)
                 with store.sessions(engine).begin() as session:

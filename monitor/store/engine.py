@@ -1,10 +1,10 @@
 """Engines, sessions and migrations: the boundary where driver errors become StoreError.
 
-``connect(url)`` opens SQLite (WAL, foreign keys, a busy timeout; its directory created) or
-PostgreSQL (``postgresql+psycopg://``) and proves the database answers. ``upgrade`` runs the
-Alembic migrations to head, ``ensure_current`` refuses a database that is behind, and
-``translate_errors`` turns any driver error into a one-line :class:`StoreError` that names the
-URL without its password.
+``connect(url)`` opens SQLite (WAL, foreign keys, a busy timeout; file and directory made unless
+``create=False``, as for the commands that only read) or PostgreSQL (``postgresql+psycopg://``)
+and proves the database answers. ``upgrade`` runs the Alembic migrations to head,
+``ensure_current`` refuses a database that is behind, and ``translate_errors`` turns any driver
+error into a one-line :class:`StoreError` that names the URL without its password.
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, create: bool) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        if not create and not Path(url.database).expanduser().exists():
+            raise StoreError(f"database {safe_url(url)} does not exist: run `xxgk init`")
         try:
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -106,13 +108,18 @@ def _postgresql_engine(url: URL) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def connect(url: str) -> Engine:
-    """An engine for ``url`` whose database has answered once; every failure is a StoreError."""
+def connect(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url`` whose database has answered once; every failure is a StoreError.
+
+    An SQLite file (and its directory) is made when missing, unless ``create`` is false: then a
+    missing file is a StoreError, and a command that only reads leaves no empty database behind.
+    """
     parsed = _parse(url)
     try:
-        engine = (
-            _sqlite_engine(parsed) if parsed.get_backend_name() == "sqlite" else _postgresql_engine(parsed)
-        )
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed, create=create)
+        else:
+            engine = _postgresql_engine(parsed)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"cannot use database {safe_url(parsed)}: {exc}") from None
     with translate_errors(parsed), engine.connect():

@@ -104,7 +104,7 @@ def safe_href(url: object) -> str | None:
 
 def create_app(*, config: Config, db_url: str, secret: str, https: bool = False) -> FastAPI:
     """The dashboard on `db_url` (a database at head), signing sessions with `secret`."""
-    engine = store.connect(db_url)
+    engine = store.connect(db_url, create=False)
     store.ensure_current(engine)
     app = FastAPI(
         title="信息公开监测 API",

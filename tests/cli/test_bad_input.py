@@ -123,3 +123,24 @@ def test_a_missing_config_is_one_line_for_every_command_that_needs_it(tmp_path: 
         assert code == 1, args
         assert len(lines) == 1, (args, lines)
         assert "missing.yaml" in lines[0]
+
+
+@pytest.mark.parametrize("args", [("stats",), ("check",), ("report", "--out", "mail"), ("rules",)])
+def test_a_read_only_command_on_a_missing_database_creates_nothing(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    db = tmp_path / "no" / "such" / "dir" / "xxgk.db"
+    result = CliRunner().invoke(main, ["--config", HIT, "--db", f"sqlite:///{db}", *args], prog_name="xxgk")
+    if args == ("rules",):  # needs no database at all
+        assert result.exit_code == 0
+    else:
+        assert result.exit_code == 1
+        assert result.stderr == f"xxgk: error: database sqlite:///{db} does not exist: run `xxgk init`\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_init_makes_the_database_and_its_directory(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "dir" / "xxgk.db"
+    result = CliRunner().invoke(main, ["--config", HIT, "--db", f"sqlite:///{db}", "init"], prog_name="xxgk")
+    assert result.exit_code == 0, result.output
+    assert db.is_file()
