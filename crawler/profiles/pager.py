@@ -3,7 +3,8 @@
 In order, the first that gives a URL other than the page's own:
 
 1. ``rel=next`` (``<a>`` or ``<link>``), or a link labelled 下一页/下页/后页/next/>;
-2. the numbered link one past the current page: the current page is the pager's number that is
+2. the numbered link one past the current page, if it leads to another page of this list (same
+   path, same folder, or below the page's name): the current page is the pager's number that is
    not a link (``<span class="current">1</span>``), else the number in the page's own URL
    (``list_2.html``, ``column-index-2.shtml``, ``index_1.html`` = page 2, ``?page=3``,
    ``?pageNo=3``), else page 1;
@@ -14,7 +15,7 @@ In order, the first that gives a URL other than the page's own:
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from scrapy.http import TextResponse
@@ -29,6 +30,7 @@ _URL_PAGE = re.compile(
     r"|(?:[?&](?:page|pageid|curpage|currpage|pageindex|pageno|page_no|pagenum|p|pn)=(\d+))",
     re.IGNORECASE,
 )
+_STEM = re.compile(r"[A-Za-z]*")
 TRS_PAGER = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
@@ -76,11 +78,32 @@ def _numbered(page: etree._Element, base: str, here: str | None) -> str | None:
         if number is None:
             continue
         url = canonical(node.get("href", ""), base=base) if node.tag == "a" else None
-        if url and url != here:
+        if url and url != here and _beside(url, here or ""):
             links.setdefault(number, url)
         elif current is None and not any(a.get("href") for a in node.iter("a")):
             current = number  # the number that is no link: the page shown
     return links.get((current or _url_page(here or "")) + 1)
+
+
+def _beside(url: str, here: str) -> bool:
+    """Whether ``url`` can be another page of the list at ``here``: on its host, and the same path,
+    a file of the same name stem in the same folder (``index_1.html`` beside ``index.html``), any
+    file beside a folder's own page (``/tzgg/`` → ``/tzgg/list_12_2.html``), or one below the page's
+    name (``tzgg.htm`` → ``tzgg/25.htm``). A calendar's or a counter's numbered links lead elsewhere.
+    """
+    one, two = urlsplit(url), urlsplit(here)
+    if one.netloc != two.netloc:
+        return False
+    if one.path == two.path or one.path.startswith(two.path.rsplit(".", 1)[0] + "/"):
+        return True
+    (folder, name), (home, page) = one.path.rsplit("/", 1), two.path.rsplit("/", 1)
+    return folder == home and (not page or _stem(name) == _stem(page))
+
+
+def _stem(name: str) -> str:
+    """The letters a file name starts with: ``index`` of ``index_1.html``, ``list`` of ``list3.htm``."""
+    found = _STEM.match(name)
+    return found[0] if found else ""
 
 
 def _number(node: etree._Element) -> int | None:
