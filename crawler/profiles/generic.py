@@ -37,7 +37,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
 from crawler.profiles import ListPage, Row, register
-from crawler.profiles.html import collapse, element_text, root, text_of
+from crawler.profiles.html import collapse, element_text, root
 from crawler.profiles.pager import is_next_label, next_page
 from crawler.profiles.rows import (
     PAGER_WORDS,
@@ -50,8 +50,6 @@ from crawler.profiles.rows import (
 )
 from crawler.urls import NOT_PAGES, canonical
 from monitor.config import Column
-
-__all__ = ["FOUND_ROW", "Generic", "collapse", "find_rows", "looks_like_date", "text_of"]
 
 #: Class or id words (split at - and _) of boxes that hold no item list of the page's own ...
 OUTSIDE = re.compile(
@@ -191,13 +189,10 @@ def _score(block: _Block, page: _Page) -> None:
     weight = sum(link.weight for link in links)
     with_date = sum(link.dated or child in page.dated for child, link in block.rows.items())
     block.shape = shape
-    if _outside(block.parent, page.outside):
-        return
-    if with_date >= 2 and with_date * 2 >= n:
-        pass
-    elif n < 3 or count / n < 0.6 or "0" not in shape or weight / n < 0.5:
-        return
-    block.score = weight * (count / n) * (1 + 3 * with_date / n) * (PAGED if _paged(block, page) else 1)
+    dated_list = with_date >= 2 and with_date * 2 >= n
+    title_list = n >= 3 and count / n >= 0.6 and "0" in shape and weight / n >= 0.5
+    if (dated_list or title_list) and not _outside(block.parent, page.outside):
+        block.score = weight * (count / n) * (1 + 3 * with_date / n) * (PAGED if _paged(block, page) else 1)
 
 
 def _paged(block: _Block, page: _Page) -> bool:
