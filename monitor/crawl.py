@@ -8,19 +8,21 @@ environment (intranet cookies) and the terminal (its progress display). A discov
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from monitor.errors import CrawlError
 
 log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 6 * 3600
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 #: The database lock every crawl of an institution's database holds (manual or nightly).
 LOCK = "crawl"
 DISCOVER_TIMEOUT = 600
@@ -53,14 +55,24 @@ def crawl_command(
     return argv + ["-v"] * verbose
 
 
-def run_crawl(argv: list[str], *, timeout: float = DEFAULT_TIMEOUT) -> int:
-    """Run the crawler to the end; its exit code (0 ok, 1 crawl errors). Timeout → CrawlError."""
+def run_crawl(
+    argv: list[str], *, timeout: float = DEFAULT_TIMEOUT, on_start: Callable[[int], None] | None = None
+) -> int:
+    """Run the crawler to the end; its exit code (0 ok, 1 crawl errors). Timeout → CrawlError.
+
+    ``on_start`` is told the child's pid (the crawl lock names it). The child gets SIGTERM when
+    this process dies, however it dies: a crawler must not go on unwatched after a SIGKILL.
+    """
     log.info("starting crawl: %s", " ".join(argv[1:]))
     try:
-        child = subprocess.Popen(argv, start_new_session=True)  # noqa: S603 - our own interpreter and module
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            argv, start_new_session=True, preexec_fn=_die_with(os.getpid())
+        )
     except OSError as exc:
         raise CrawlError(f"cannot start the crawler: {exc}") from None
     try:
+        if on_start is not None:
+            on_start(child.pid)
         return child.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(child)
@@ -69,6 +81,25 @@ def run_crawl(argv: list[str], *, timeout: float = DEFAULT_TIMEOUT) -> int:
         os.killpg(child.pid, signal.SIGTERM)
         child.wait()
         raise
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """For Popen's preexec_fn: the child gets SIGTERM when ``parent`` dies (Linux's PDEATHSIG).
+
+    Elsewhere (no prctl) None: the crawl lock still names the child, so no second crawl starts.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def arm() -> None:  # runs in the child between fork and exec: no locks, no logging
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def _stop(child: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:

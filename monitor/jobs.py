@@ -101,9 +101,9 @@ def crawl_locked(rt: Runtime, config: Config, *, wait: float = 0.0, sites: tuple
     """Run a crawl under the "crawl" lock; wait up to `wait` seconds for another to finish."""
     engine = store.connect(rt.db_url)
     try:
-        with locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(rt.crawl_timeout), wait=wait):
+        with locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(rt.crawl_timeout), wait=wait) as held:
             argv = crawl.crawl_command(config_path=rt.config_path, db_url=rt.db_url, sites=sites, full=full)
-            code = crawl.run_crawl(argv, timeout=rt.crawl_timeout)
+            code = crawl.run_crawl(argv, timeout=rt.crawl_timeout, on_start=held.include)
     finally:
         engine.dispose()
     if code != 0:

@@ -49,14 +49,21 @@ def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date |
     with store.translate_errors(state.db_url):
         engine = store.connect(state.db_url)
     try:
-        with store.locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(timeout)):
-            _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout)
+        with store.locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(timeout)) as held:
+            _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout, held=held)
     finally:
         engine.dispose()
 
 
 def _crawl_unlocked(
-    state: State, config: Config, *, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int
+    state: State,
+    config: Config,
+    *,
+    sites: tuple[str, ...],
+    full: bool,
+    today: dt.date | None,
+    timeout: int,
+    held: store.locks.Held,
 ) -> None:
     verbose = logging.getLogger().level < logging.WARNING
     argv = crawl.crawl_command(
@@ -68,7 +75,7 @@ def _crawl_unlocked(
         progress=sys.stderr.isatty(),
         verbose=2 if logging.getLogger().level <= logging.DEBUG else int(verbose),
     )
-    code = crawl.run_crawl(argv, timeout=timeout)
+    code = crawl.run_crawl(argv, timeout=timeout, on_start=held.include)
     with state.session() as session:
         run = store.crawls.latest_run(session, institution_key=config.institution.id)
         rows = store.crawls.run_fetches(session, run_id=run[0]) if run else []

@@ -2,7 +2,9 @@
 
 A lock row names its holder ("host:pid") and an expiry. It can be taken when no row exists,
 when it has expired, or when its holder is a process on this host that no longer runs (a crawl
-killed with SIGKILL leaves its row behind).
+killed with SIGKILL leaves its row behind). A holder that starts a child to do the work names it
+too (:meth:`Held.include`: "host:pid+child"): the lock is then held while either runs, so a crawler
+orphaned by its parent's SIGKILL still keeps a second crawl out until it has stopped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,16 +37,22 @@ def me() -> str:
 
 
 def _dead(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether every process the holder names is gone (known only for processes on this host)."""
+    host, _, pids = holder.rpartition(":")
+    numbers = pids.split("+")
+    if host != socket.gethostname() or not all(number.isdigit() for number in numbers):
         return False
+    return not any(_running(int(number)) for number in numbers)
+
+
+def _running(pid: int) -> bool:
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:  # another user's process: it runs
+        return True
+    return True
 
 
 def acquire(
@@ -73,11 +81,28 @@ def release(session: Session, *, name: str, holder: str | None = None) -> None:
     session.commit()
 
 
+class Held:
+    """A lock held by this process (:func:`holding`); :meth:`include` names a child as holder too."""
+
+    def __init__(self, engine: Engine, *, name: str, holder: str) -> None:
+        self.engine, self.name, self.holder = engine, name, holder
+
+    def include(self, pid: int) -> None:
+        """Hold the lock also while process ``pid`` (a child doing the work) runs."""
+        holder = f"{self.holder}+{pid}"
+        with Session(self.engine) as session:
+            session.execute(
+                update(Lock).where(Lock.name == self.name, Lock.holder == self.holder).values(holder=holder)
+            )
+            session.commit()
+        self.holder = holder
+
+
 @contextmanager
 def holding(
     engine: Engine, *, name: str, ttl: dt.timedelta, wait: float = 0.0, poll: float = 30.0
-) -> Iterator[str]:
-    """Hold the lock for the block (its holder id is yielded), released however the block ends.
+) -> Iterator[Held]:
+    """Hold the lock for the block, released however the block ends.
 
     While another live process holds it, wait up to `wait` seconds, looking every `poll`
     seconds; then raise :class:`Busy`.
@@ -93,8 +118,9 @@ def holding(
         if left <= 0:
             raise Busy(name, busy)
         time.sleep(min(poll, left))
+    held = Held(engine, name=name, holder=holder)
     try:
-        yield holder
+        yield held
     finally:
         with Session(engine) as session:
-            release(session, name=name, holder=holder)
+            release(session, name=name, holder=held.holder)
