@@ -17,7 +17,7 @@ import datetime
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Where an item's date came from; stored with the item so that reports can weigh it.
 DATE_SOURCES = (
@@ -217,14 +217,16 @@ def resolve(
     *,
     today: datetime.date,
     hints: Sequence[datetime.date | None] = (),
+    start: datetime.date | None = None,
 ) -> list[datetime.date | None]:
     """Dates for the rows of one date-descending list page. Full dates pass through (if not after today).
 
     A year-less row takes its year from, in order:
     1. its hint (hints[i], e.g. the row's URL date): the year that puts it nearest the hint, if within
        half a year of it and not after today (a Sudy record created 12-30 and published 01-03);
-    2. the nearest full-dated row above it, or the row chain from today: the latest date with its
-       (month, day) not after the previous year-less row (initially `today`), so that a jump upwards
+    2. the nearest full-dated row above it, or the row chain from `start` (the last date of the
+       page before, for a page after the first) or today: the latest date with its (month, day)
+       not after the previous year-less row, so that a jump upwards
        in (month, day), 01-03 then 12-28, moves to the year before. When the nearest full-dated row
        above and the chain disagree, the one leaving the smaller gap wins: a list is dense, so a full
        date far above its neighbours is a pinned (置顶) row out of date order. A pinned 2000-01-01
@@ -232,22 +234,57 @@ def resolve(
        a full 2023-01-03 above 12-28 leaves 6 days: 2022-12-28 whatever today is.
     Known limit: a pinned full date within a few weeks (by month and day) above the first year-less
     row wins over a chain that is further away. Rows with None stay None; hinted rows count as full.
-    The result never holds a date after today.
+    The result never holds a date after today. :func:`resolve_checked` also says which rows to check.
     """
-    chain = _Chain(today=today, bound=today)
-    return [chain.place(text, hints[i] if i < len(hints) else None) for i, text in enumerate(found)]
+    return [day for day, _ in resolve_checked(found, today=today, hints=hints, start=start)]
+
+
+def resolve_checked(
+    found: Sequence[DateText | None],
+    *,
+    today: datetime.date,
+    hints: Sequence[datetime.date | None] = (),
+    start: datetime.date | None = None,
+) -> list[tuple[datetime.date | None, bool]]:
+    """:func:`resolve`, with a flag on each row whose inferred year should be checked on its article.
+
+    A year-less row without a hint is flagged when its year rests on a guess:
+    - the first one of a page without `start`: only today bounds it, so a column idle for more
+      than a year (top row 10-01, really last year's) would put every row a year late;
+    - one where the chain moves to the year before (an inferred year boundary), and the row
+      just above it when that is the page's first: an old row on top without a 置顶 marker
+      (05-30 above 12-24, 12-20 …) puts all the rows below it a year early.
+    Once the flagged rows carry their articles' dates (as full dates), a second pass places the
+    rest around them: a full date anchors the rows that follow it.
+    """
+    chain = _Chain(today=today, bound=min(start, today) if start else today, seen_yearless=start is not None)
+    placed = [chain.place(text, hints[i] if i < len(hints) else None) for i, text in enumerate(found)]
+    flags = [False] * len(found)
+    for i in chain.rolled:
+        flags[i] = True
+        if chain.first_guess is not None and i - 1 == chain.first_guess:
+            flags[i - 1] = True
+    if start is None and chain.first_guess is not None:
+        flags[chain.first_guess] = True
+    return list(zip(placed, flags, strict=True))
 
 
 @dataclass
 class _Chain:
     """Walks one list top-down: `bound` is the last year-less row placed (or today), `anchor` the
-    nearest full date seen since then."""
+    nearest full date seen since then. `rolled` lists the rows where the chain moved a year back,
+    `first_guess` the first row placed by the chain alone."""
 
     today: datetime.date
     bound: datetime.date
     anchor: datetime.date | None = None
+    rolled: list[int] = field(default_factory=list)
+    first_guess: int | None = None
+    row: int = -1
+    seen_yearless: bool = False
 
     def place(self, text: DateText | None, hint: datetime.date | None) -> datetime.date | None:
+        self.row += 1
         if text is None:
             return None
         if text.year is not None:
@@ -264,8 +301,15 @@ class _Chain:
     def _yearless(self, month: int, day: int) -> datetime.date | None:
         date = _latest(month, day, self.bound)
         near = _latest(month, day, self.anchor) if self.anchor else None
-        if near and self.anchor and (date is None or self.anchor - near <= self.bound - date):
+        anchored = bool(near and self.anchor and (date is None or self.anchor - near <= self.bound - date))
+        if anchored:
             date = near
+        elif date is not None:
+            if self.first_guess is None and not self.seen_yearless:
+                self.first_guess = self.row
+            if self.seen_yearless and (month, day) > (self.bound.month, self.bound.day):
+                self.rolled.append(self.row)
+        self.seen_yearless = True
         self.bound, self.anchor = date or self.bound, None
         return date
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from scrapy.http import TextResponse
 
@@ -56,6 +56,9 @@ class Listed:
     pinned: bool
     is_attachment: bool
     needs_article: bool  # no usable date from the list: open the article page once for its date
+    #: The year was inferred at a guess (``dates.resolve_checked``): the spider opens the article,
+    #: trusts its date, and re-dates the page around it (:func:`redate`).
+    verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,29 +94,73 @@ def extract_list(
     )
 
 
-def date_rows(rows: Sequence[Row], *, today: dt.date) -> tuple[Listed, ...]:
-    """The rows of one page, dated by the policy in the module docstring."""
+def date_rows(rows: Sequence[Row], *, today: dt.date, start: dt.date | None = None) -> tuple[Listed, ...]:
+    """The rows of one page, dated by the policy in the module docstring; ``start`` is the last date
+    of the page before (None for a first page, or when it is not known)."""
     texts = [dates.parse(row.date_text, today=today) if row.date_text else None for row in rows]
-    resolved = _resolve(rows, texts, today=today)
-    return tuple(_listed(row, text, day) for row, text, day in zip(rows, texts, resolved, strict=True))
+    resolved = _resolve(rows, texts, today=today, start=start)
+    return tuple(_listed(row, text, *placed) for row, text, placed in zip(rows, texts, resolved, strict=True))
+
+
+def redate(
+    rows: Sequence[Listed],
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+    anchors: Mapping[str, dt.date] | None = None,
+) -> tuple[Listed, ...]:
+    """The rows of a page read by :func:`date_rows`, dated again: after the page before it (``start``),
+    and around the dates of the articles opened for its ``verify`` rows (``anchors``, by URL;
+    source ``article``). Only year-less rows (``list_inferred``) move; the flags are recomputed."""
+    anchors = anchors or {}
+    texts = [_text_of(row, anchors.get(row.url)) for row in rows]
+    resolved = _resolve(rows, texts, today=today, start=start)
+    out = []
+    for row, text, (day, verify) in zip(rows, texts, resolved, strict=True):
+        if row.url in anchors:
+            out.append(replace(row, published_on=anchors[row.url], date_source="article", verify=False))
+        elif row.date_source == "list_inferred":
+            published_on, source = _dated(text, day, url_day=dates.url_date(row.url))
+            verify = verify and source == "list_inferred" and not row.is_attachment
+            out.append(replace(row, published_on=published_on, date_source=source, verify=verify))
+        else:
+            out.append(replace(row, verify=False))
+    return tuple(out)
+
+
+def _text_of(row: Listed, anchor: dt.date | None) -> dates.DateText | None:
+    """What the row's date text said, as far as its dating tells: year-less when the year was inferred."""
+    day = anchor or row.published_on
+    if day is None:
+        return None
+    if anchor is None and row.date_source == "list_inferred":
+        return dates.DateText(None, day.month, day.day)
+    return dates.DateText(day.year, day.month, day.day, relative=row.date_source == "relative")
 
 
 def _resolve(
-    rows: Sequence[Row], texts: Sequence[dates.DateText | None], *, today: dt.date
-) -> list[dt.date | None]:
-    """Years for the date-ordered rows together, and for each pinned row on its own."""
+    rows: Sequence[Row | Listed],
+    texts: Sequence[dates.DateText | None],
+    *,
+    today: dt.date,
+    start: dt.date | None = None,
+) -> list[tuple[dt.date | None, bool]]:
+    """Years (and verify flags) for the date-ordered rows together, and for each pinned row on its own
+    (a pinned year-less row rests on today alone: it is always checked)."""
     hints = [dates.url_date(row.url) or dates.sudy_url_date(row.url) for row in rows]
     ordered = [i for i, row in enumerate(rows) if not row.pinned]
-    days: list[dt.date | None] = [None] * len(rows)
-    in_order = dates.resolve([texts[i] for i in ordered], today=today, hints=[hints[i] for i in ordered])
+    placed: list[tuple[dt.date | None, bool]] = [(None, False)] * len(rows)
+    in_order = dates.resolve_checked(
+        [texts[i] for i in ordered], today=today, hints=[hints[i] for i in ordered], start=start
+    )
     for i, day in zip(ordered, in_order, strict=True):
-        days[i] = day
+        placed[i] = day
     for i in (i for i, row in enumerate(rows) if row.pinned):
-        days[i] = dates.resolve([texts[i]], today=today, hints=[hints[i]])[0]
-    return days
+        placed[i] = dates.resolve_checked([texts[i]], today=today, hints=[hints[i]])[0]
+    return placed
 
 
-def _listed(row: Row, text: dates.DateText | None, day: dt.date | None) -> Listed:
+def _listed(row: Row, text: dates.DateText | None, day: dt.date | None, verify: bool) -> Listed:
     published_on, source = _dated(text, day, url_day=dates.url_date(row.url))
     return Listed(
         url=row.url,
@@ -123,6 +170,7 @@ def _listed(row: Row, text: dates.DateText | None, day: dt.date | None) -> Liste
         pinned=row.pinned,
         is_attachment=row.is_attachment,
         needs_article=published_on is None and not row.is_attachment,
+        verify=verify and source == "list_inferred" and not row.is_attachment,
     )
 
 

@@ -124,7 +124,7 @@ def _compact(reading: Reading) -> tuple[Any, ...]:
     if listing is None:
         return reading.login, reading.blocked, None
     rows = [
-        (r.url, r.title, r.published_on, r.date_source, r.pinned, r.is_attachment, r.needs_article)
+        (r.url, r.title, r.published_on, r.date_source, r.pinned, r.is_attachment, r.needs_article, r.verify)
         for r in listing.rows
     ]
     return (

@@ -69,10 +69,12 @@ def build_jobs(
     for site in sites:
         hosts = site_hosts(site)
         dated: frozenset[str] | None = None
+        verified: dict[str, dt.date] = {}
         for column in site.columns:
             state = states[(site.id, column.id)]
             if dated is None:
                 dated = frozenset(crawls.dated_urls(session, site_id=state.site_id))
+                verified = crawls.article_dates(session, site_id=state.site_id)
             since = None if full else state.settled_since
             settled = crawls.settled_urls(session, column_id=state.column_id, before=since) if since else None
             jobs.append(
@@ -86,6 +88,7 @@ def build_jobs(
                     dated=dated,
                     validators=state.validators,
                     profile=state.profile,
+                    verified=verified,
                     cookie=cookies.get((site.id, column.id)),
                     max_pages=config.crawl.max_pages_per_column,
                 )

@@ -17,7 +17,7 @@ outcome to the pipeline, after all of its items.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 
 from crawler import middlewares as mw
 from crawler.article import article_date
-from crawler.extract import Listed, Listing, fallback_date
+from crawler.extract import Listed, Listing, fallback_date, redate
 from crawler.helper import Helper
 from crawler.items import ColumnDone, ListingItems
 from crawler.reader import PageReader, Reading
@@ -55,11 +55,25 @@ class ColumnJob:
     cookie: str | None
     max_pages: int
     profile: str | None = None  # the profile that read the column last time: tried first
+    #: The site's items dated by their article (stored): a year to check is taken from here.
+    verified: Mapping[str, dt.date] = field(default_factory=dict)
 
     @property
     def start_url(self) -> str:
         api = self.column.api
         return api.url.replace("{page}", str(api.first_page)) if api else self.column.url
+
+
+@dataclass
+class Checking:
+    """A year-less list page waiting for the articles of its rows to check (``Listed.verify``)."""
+
+    listing: Listing
+    rows: list[Listed]
+    page: int
+    start: dt.date | None
+    anchors: dict[str, dt.date]
+    todo: set[str]
 
 
 @dataclass
@@ -81,6 +95,9 @@ class Walk:
     validators: dict[str, Any] = field(default_factory=dict)
     done: bool = False
     profile: str | None = None  # the last profile that read a page of the column
+    #: The last date of the year-less page before (the next page's year chain starts there).
+    carry: dt.date | None = None
+    checking: dict[int, Checking] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.profile = self.profile or self.job.profile
@@ -253,8 +270,70 @@ class ColumnSpider(scrapy.Spider):
         self._keep_validators(walk, response, page)
         rows = [row for row in listing.rows if self._is_items(walk, row)]
         self._set_outcome(walk, page, "ok" if rows else "empty", response.status)
+        if any(row.date_source == "list_inferred" for row in rows):
+            yield from self._check_years(walk, listing, rows, page)
+            return
         yield from self._rows(walk, rows)
         yield from self._more_pages(walk, listing, rows, page)
+
+    # ------------------------------------------------------------------ year-less pages
+
+    def _check_years(self, walk: Walk, listing: Listing, rows: list[Listed], page: int) -> Iterator[Any]:
+        """A page with inferred years: its rows to check are dated by their articles (the stored
+        date when the site has one, else the article is opened once), then the page is re-dated
+        around them and continues the chain of the page before; its pages are walked in order."""
+        start = walk.carry if page > 1 else None
+        first = redate(rows, today=self.today, start=start) if start else rows
+        check = [row.url for row in first if row.verify]
+        anchors = {url: walk.job.verified[url] for url in check if url in walk.job.verified}
+        todo = {url for url in check if url not in anchors}
+        checking = Checking(listing, rows, page, start, anchors, todo)
+        if not todo:
+            yield from self._checked(walk, checking)
+            return
+        walk.checking[page] = checking
+        for url in sorted(todo):
+            yield self._verify_request(walk, url, page)
+
+    def _verify_request(self, walk: Walk, url: str, page: int) -> Request:
+        walk.pending += 1
+        walk.articles += 1
+        headers = {"Cookie": walk.job.cookie} if walk.job.cookie else {}
+        return Request(
+            url,
+            headers=headers,
+            callback=self.parse_verify,
+            errback=self.verify_failed,
+            meta={"walk": walk, "verify": url, "page": page},
+            dont_filter=True,
+        )
+
+    def parse_verify(self, response: Response) -> Iterator[Any]:
+        found = None
+        if isinstance(response, TextResponse) and response.status == 200:
+            found = article_date(response, today=self.today)
+        yield from self._verified(response.meta, found)
+
+    def verify_failed(self, failure: Failure) -> Iterator[Any]:
+        yield from self._verified(failure.request.meta, None)  # type: ignore[attr-defined]
+
+    def _verified(self, meta: Mapping[str, Any], found: tuple[dt.date, str] | None) -> Iterator[Any]:
+        walk: Walk = meta["walk"]
+        checking = walk.checking[meta["page"]]
+        checking.todo.discard(meta["verify"])
+        if found and found[1] in ("article", "meta"):  # htmldate's guess does not overrule the list
+            checking.anchors[meta["verify"]] = found[0]
+        if not checking.todo:
+            del walk.checking[meta["page"]]
+            yield from self._checked(walk, checking)
+        yield from self._settle(walk)
+
+    def _checked(self, walk: Walk, checking: Checking) -> Iterator[Any]:
+        rows = list(redate(checking.rows, today=self.today, start=checking.start, anchors=checking.anchors))
+        ordered = [row.published_on for row in rows if not row.pinned and row.published_on]
+        walk.carry = ordered[-1] if ordered else walk.carry
+        yield from self._rows(walk, rows)
+        yield from self._more_pages(walk, checking.listing, rows, checking.page, in_order=True)
 
     def _is_items(self, walk: Walk, row: Listed) -> bool:
         return walk.job.column.follow_external or same_site(row.url, walk.job.hosts)
@@ -285,9 +364,12 @@ class ColumnSpider(scrapy.Spider):
         if found:
             yield ListingItems(walk.job.site_id, walk.job.column_id, tuple(found))
 
-    def _more_pages(self, walk: Walk, listing: Listing, rows: list[Listed], page: int) -> Iterator[Request]:
+    def _more_pages(
+        self, walk: Walk, listing: Listing, rows: list[Listed], page: int, *, in_order: bool = False
+    ) -> Iterator[Request]:
         if walk.job.settled is None:
-            targets = [*listing.page_urls] if page == 1 and listing.page_urls else [listing.next_url]
+            every = page == 1 and listing.page_urls and not in_order
+            targets = [*listing.page_urls] if every else [listing.next_url]
         elif any(not row.pinned and row.url not in walk.job.settled for row in rows):
             targets = [listing.next_url]
         else:

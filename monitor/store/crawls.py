@@ -1,12 +1,13 @@
 """Queries of the crawl side: runs, per-column fetch outcomes, and the state an incremental crawl needs.
 
 An incremental crawl pages through a column until a page holds nothing *new*. "New" is judged
-against the column's *settled* items: those first linked to it before the start of its last
-complete fetch (outcome ``ok`` or ``empty``, no list page lost). Items stored by a run that died half-way are
-therefore still new to the next run, which pages on past them instead of stopping early: a
-killed crawl loses nothing. The conditional-GET validators of a column's list pages are kept
-with its complete fetch for the same reason, and so is the profile that read the column
-(the next crawl tries it first).
+against the column's *settled* items: those first linked to it before the end of the run of its
+last complete fetch (outcome ``ok`` or ``empty``, no list page lost; a run that died ends when the
+next one marks it aborted), so the run after a complete walk stops on its first page. Items
+stored by a run that died before the column's outcome was written are still new to the next
+run, which pages on past them instead of stopping early: a killed crawl loses nothing. The
+conditional-GET validators of a column's list pages are kept with its complete fetch for the
+same reason, and so is the profile that read the column (the next crawl tries it first).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Session
 from monitor.store.models import Campus, Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
 
 COMPLETE = ("ok", "empty")
+#: Date sources read on the article page itself (crawler.dates.DATE_SOURCES).
+ARTICLE_SOURCES = ("article", "meta")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class ColumnState:
 
     site_id: int
     column_id: int
-    settled_since: dt.datetime | None  # start of the last complete fetch; None: never complete
+    settled_since: dt.datetime | None  # end of the last complete fetch's run; None: never complete
     validators: dict[str, Any] = field(default_factory=dict)
     profile: str | None = None  # the profile that read the column in its last complete fetch
 
@@ -129,7 +132,8 @@ def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, 
             Column.key,
             Site.id,
             Column.id,
-            CrawlRun.started_at,
+            # once its run has ended, every item that run saw is written: those are settled too
+            func.coalesce(CrawlRun.finished_at, CrawlRun.started_at),
             ColumnFetch.validators,
             ColumnFetch.profile,
         )
@@ -161,6 +165,15 @@ def dated_urls(session: Session, *, site_id: int) -> set[str]:
     """URLs of the site's items that already have a publication date (no article fetch needed)."""
     rows = session.scalars(select(Item.url).where(Item.site_id == site_id, Item.published_on.is_not(None)))
     return set(rows)
+
+
+def article_dates(session: Session, *, site_id: int) -> dict[str, dt.date]:
+    """URL → date of the site's items dated by their article page (the crawler trusts these over a
+    year it inferred, and opens no article twice)."""
+    query = select(Item.url, Item.published_on).where(
+        Item.site_id == site_id, Item.date_source.in_(ARTICLE_SOURCES), Item.published_on.is_not(None)
+    )
+    return {url: day for url, day in session.execute(query) if day is not None}
 
 
 def record_fetch(session: Session, *, run_id: int, fetch: FetchRecord) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -256,12 +256,17 @@ def _chunks(items: list[NewItem]) -> Iterator[list[NewItem]]:
         yield items[start : start + _BATCH]
 
 
+#: Article date sources as SQL literals: an executemany statement takes no expanding IN parameter.
+_ARTICLE_SOURCES: tuple[ColumnElement[str], ...] = (literal_column("'article'"), literal_column("'meta'"))
+
+
 @lru_cache(maxsize=4)
 def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """Insert or refresh items of a site; built once per dialect (a Core statement, no ORM).
 
-    A known item gets the new title and ``last_seen_at``; its date is filled only if it had none,
-    so a dated observation is never replaced by an undated one. Either change sends the item back
+    A known item gets the new title and ``last_seen_at``; its date is filled only if it had none
+    or its year was inferred (``list_inferred``) and the new date comes from its article, so a
+    dated observation is never replaced by an undated one. Either change sends the item back
     to the title classifier (``labels_version`` 0). Executed with one parameter set per item
     (``site_id``, ``seen_at``, ``url``, ``title``, ``published_on``, ``date_source``,
     ``is_attachment``): a plain executemany, without the ORM's bulk path or RETURNING.
@@ -272,17 +277,22 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
         last_seen_at=bindparam("seen_at", type_=UTCDateTime()),
     )
     new = stmt.excluded
+    # an undated item takes any date; an inferred year gives way to the article's date
+    better = new.published_on.is_not(None) & (
+        Item.published_on.is_(None)
+        | ((Item.date_source == literal_column("'list_inferred'")) & new.date_source.in_(_ARTICLE_SOURCES))
+    )
     return stmt.on_conflict_do_update(
         index_elements=["site_id", "url"],
         set_={
             "title": new.title,
             "last_seen_at": new.last_seen_at,
-            "published_on": func.coalesce(Item.published_on, new.published_on),
-            "date_source": case((Item.published_on.is_(None), new.date_source), else_=Item.date_source),
+            "published_on": case((better, new.published_on), else_=Item.published_on),
+            "date_source": case((better, new.date_source), else_=Item.date_source),
             # a new title or a newly found date makes the item's checklist labels stale
             "labels_version": case(
                 (
-                    (Item.title != new.title) | (Item.published_on.is_(None) & new.published_on.is_not(None)),
+                    (Item.title != new.title) | better,
                     0,
                 ),
                 else_=Item.labels_version,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from monitor.store import column_ids, crawls, sync_config
+from monitor.store import NewItem, column_ids, crawls, site_ids, sync_config, upsert_items
 from tests.factories import small_config
 
 NOW = dt.datetime(2022, 9, 1, 2, 0, tzinfo=dt.UTC)
@@ -53,3 +53,23 @@ def test_a_walk_that_lost_a_page_is_not_complete(session: Session, tmp_path: Pat
     _fetch(session, column_id, at=NOW, profile="generic")
     _fetch(session, column_id, at=NOW + dt.timedelta(days=1), profile="generic", lost=1)
     assert _state(session, key).settled_since == NOW  # the next crawl pages past the lost page
+
+
+def test_an_inferred_year_gives_way_to_the_articles_date_and_nothing_else(
+    session: Session, tmp_path: Path
+) -> None:
+    sync_config(session, config=small_config(tmp_path), now=NOW)
+    (site_key, _), column_id = next(iter(column_ids(session, institution_key="test").items()))
+    site_id = site_ids(session, institution_key="test")[site_key]
+
+    def put(day: dt.date | None, source: str | None) -> None:
+        item = NewItem("http://a/1", "通知", day, source)
+        upsert_items(session, site_id=site_id, column_id=column_id, items=[item], seen_at=NOW)
+
+    put(dt.date(2025, 5, 30), "list_inferred")
+    put(dt.date(2024, 5, 30), "list_inferred")  # another guess changes nothing
+    assert crawls.article_dates(session, site_id=site_id) == {}
+    put(dt.date(2023, 5, 30), "article")
+    put(None, None)
+    put(dt.date(2022, 5, 30), "article")  # an article date is not replaced either
+    assert crawls.article_dates(session, site_id=site_id) == {"http://a/1": dt.date(2023, 5, 30)}
