@@ -101,10 +101,15 @@ def pages(dirs: Iterable[Path], kind: str) -> Iterator[tuple[str, dict[str, Any]
             yield f"{folder.name}/{label.stem}", meta, html.read_bytes()
 
 
+def saved_on(meta: dict[str, Any]) -> dt.date:
+    """The crawl's "today" for a page: the day it was saved, or today when nobody noted it."""
+    return dt.date.fromisoformat(meta["saved_on"]) if meta.get("saved_on") else dt.date.today()
+
+
 def score_list(name: str, meta: dict[str, Any], body: bytes, *, cms: str, verbose: bool) -> ListScore:
     url = meta["url"]
     response = HtmlResponse(url=url, body=body)
-    got = read_list(response, cms=cms, today=dt.date.fromisoformat(meta["saved_on"]))
+    got = read_list(response, cms=cms, today=saved_on(meta))
     score = ListScore(name=name, cms=cms, profile=got["profile"])
     found = {row["url"]: row for row in got["rows"]}
     score.labelled, score.found = len(meta["rows"]), len(found)
@@ -154,21 +159,34 @@ def list_table(scores: list[ListScore]) -> list[str]:
     return lines
 
 
+def folder(name: str) -> str:
+    return name.split("/", 1)[0]
+
+
+def groups(scores: list[Any]) -> list[tuple[str, list[Any]]]:
+    """Each folder's pages on their own, then (with more than one folder) all of them."""
+    folders = sorted({folder(s.name) for s in scores}, key=lambda f: (f != "realpages", f))
+    found = [(f, [s for s in scores if folder(s.name) == f]) for f in folders]
+    return [*found, ("all folders", scores)] if len(found) > 1 else found
+
+
 def totals(scores: list[ListScore], *, label: str) -> list[str]:
     lines = ["| set | pages | labelled | found | matched | recall | precision | titles right | dates right |"]
     lines.append("|" + " --- |" * 9)
-    for title, chosen in (
-        (f"{label}, all", scores),
-        (f"{label}, without archive tables", [s for s in scores if not s.archive]),
-    ):
-        total = ListScore(name=title, cms="")
-        for s in chosen:
-            total.add(s)
-        lines.append(
-            f"| {title} | {len(chosen)} | {total.labelled} | {total.found} | {total.matched} "
-            f"| {ratio(total.matched, total.labelled)} | {ratio(total.matched, total.found)} "
-            f"| {ratio(total.titles_right, total.matched)} | {ratio(total.dates_right, total.dated_labels)} |"
-        )
+    for where, chosen_here in groups(scores):
+        for title, chosen in (
+            (f"{where}, {label}, all", chosen_here),
+            (f"{where}, {label}, without archive tables", [s for s in chosen_here if not s.archive]),
+        ):
+            total = ListScore(name=title, cms="")
+            for s in chosen:
+                total.add(s)
+            lines.append(
+                f"| {title} | {len(chosen)} | {total.labelled} | {total.found} | {total.matched} "
+                f"| {ratio(total.matched, total.labelled)} | {ratio(total.matched, total.found)} "
+                f"| {ratio(total.titles_right, total.matched)} "
+                f"| {ratio(total.dates_right, total.dated_labels)} |"
+            )
     return lines
 
 
@@ -177,7 +195,7 @@ def score_article(name: str, meta: dict[str, Any], body: bytes) -> ArticleScore:
 
     url = meta.get("url") or f"http://unknown.invalid/{name}"  # a few pages were saved without their URL
     response = HtmlResponse(url=url, body=body)
-    saved = dt.date.fromisoformat(meta["saved_on"])
+    saved = saved_on(meta)
     ours = read_article(response, today=saved)
     try:
         theirs = htmldate.find_date(
@@ -201,18 +219,24 @@ def article_table(scores: list[ArticleScore]) -> list[str]:
 
 
 def article_totals(scores: list[ArticleScore]) -> list[str]:
-    lines = ["| extractor | pages | exact | none | wrong | exact share |", "|" + " --- |" * 6]
-    for who, pick in (
-        ("xxgk (crawler.article)", lambda s: s.ours),
-        ("htmldate find_date", lambda s: s.htmldate),
-    ):
-        verdicts = [ArticleScore.verdict(pick(s), s.label) for s in scores]
-        exact = verdicts.count("exact")
-        lines.append(
-            f"| {who} | {len(scores)} | {exact} | {verdicts.count('none')} | {verdicts.count('wrong')} "
-            f"| {ratio(exact, len(scores))} |"
-        )
+    lines = ["| pages | extractor | pages | exact | none | wrong | exact share |", "|" + " --- |" * 7]
+    for where, chosen in groups(scores):
+        for who, pick in (("xxgk (crawler.article)", _ours), ("htmldate find_date", _theirs)):
+            verdicts = [ArticleScore.verdict(pick(s), s.label) for s in chosen]
+            exact = verdicts.count("exact")
+            lines.append(
+                f"| {where} | {who} | {len(chosen)} | {exact} | {verdicts.count('none')} "
+                f"| {verdicts.count('wrong')} | {ratio(exact, len(chosen))} |"
+            )
     return lines
+
+
+def _ours(score: ArticleScore) -> str | None:
+    return score.ours
+
+
+def _theirs(score: ArticleScore) -> str | None:
+    return score.htmldate
 
 
 def main() -> int:
