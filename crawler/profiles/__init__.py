@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from scrapy.http import TextResponse
@@ -132,17 +132,29 @@ def read_list(
     response: TextResponse, *, column: Column, remembered: str | None = None
 ) -> tuple[str, ListPage]:
     """(name of the profile that read it, page) by the :func:`chain`: the first that finds rows;
-    else the first that found a blank list; else not found, named after the first profile tried."""
+    else the first that found a blank list; else not found, named after the first profile tried.
+
+    When the generic finder reads the rows of a page whose family was tried first and read its
+    pager (VSB's count-down pages), the family's pager is kept: it knows every page.
+    """
     blank: tuple[str, ListPage] | None = None
     failed: tuple[str, ListPage] | None = None
+    family: ListPage | None = None  # the last family tried before the generic finder
     for profile in chain(column, response, remembered=remembered):
         page = profile.parse_list(response, column=column)
         if page.rows:
-            return profile.name, page
+            return profile.name, _with_pager(page, family if profile.name == GENERIC else None)
         if page.found and blank is None:
             blank = (profile.name, page)
         failed = failed or (profile.name, page)
+        family = page
     return blank or failed or (GENERIC, ListPage(found=False, rows=(), next_url=None))
+
+
+def _with_pager(page: ListPage, family: ListPage | None) -> ListPage:
+    if family is None or not (family.next_url or family.page_urls):
+        return page
+    return replace(page, next_url=family.next_url, page_urls=family.page_urls)
 
 
 def _import_families() -> None:
