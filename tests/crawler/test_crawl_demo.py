@@ -33,6 +33,7 @@ from monitor.demo import (
     expected_items,
     expected_outcomes,
 )
+from monitor.demo.routes import build_index, resolve
 from monitor.store import crawls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,10 @@ def server(campus: DemoCampus) -> Iterator[DemoServer]:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path, campus: DemoCampus, server: DemoServer) -> Path:
+def config_path(
+    tmp_path: Path, campus: DemoCampus, server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    monkeypatch.chdir(tmp_path)  # the crawl's var/cache/ (robots.txt) starts cold, as on a first install
     path = tmp_path / "demo.yaml"
     checklist = str(ROOT / "config" / "checklist.yaml")
     path.write_text(demo_config_yaml(campus, port=server.port, checklist_path=checklist), encoding="utf-8")
@@ -133,6 +137,52 @@ def test_a_second_crawl_with_nothing_new_makes_about_one_request_per_column(
     assert sum(row.pages for row in readable) == len(readable)
     assert sum(row.items_new for row in rows) == 0
     assert_same_items(stored(db_url), expected(campus))
+
+
+def column_count(campus: DemoCampus) -> int:
+    return sum(len(site.columns) for site in campus.sites())
+
+
+def disallowed_paths(campus: DemoCampus) -> dict[str, tuple[str, ...]]:
+    return {site.id: site.robots_disallow for site in campus.sites() if site.robots_disallow}
+
+
+def test_a_nightly_crawl_with_nothing_new_costs_at_most_1_05_requests_per_column(
+    campus: DemoCampus, server: DemoServer, config_path: Path, db_url: str
+) -> None:
+    """Robots.txt excluded; title-only and year-less columns included: no article is opened again."""
+    assert xxgk(config_path, db_url, "crawl", "--full", "--today", TODAY.isoformat())[0] == 0
+    first = server.requests()
+    opened = [r for r in first if r.status == 200]
+    articles = [(r.site, r.target) for r in opened if _is_article(campus, r.site, r.target)]
+    assert len(articles) == len(set(articles)), "an article was opened twice"
+    assert xxgk(config_path, db_url, "crawl", "--today", TODAY.isoformat())[0] == 0
+    second = [r for r in server.requests()[len(first) :] if r.target != "/robots.txt"]
+    per_column = len(second) / column_count(campus)
+    print(f"nightly crawl: {len(second)} requests for {column_count(campus)} columns = {per_column:.3f}")
+    assert per_column <= 1.05, sorted((r.site, r.target, r.status) for r in second)
+    assert not [r for r in second if _is_article(campus, r.site, r.target)]
+
+
+def test_no_disallowed_url_is_requested_cold_or_warm(
+    campus: DemoCampus, server: DemoServer, config_path: Path, db_url: str
+) -> None:
+    assert disallowed_paths(campus), "the demo campus has a robots-disallowed column"
+    assert xxgk(config_path, db_url, "crawl", "--full", "--today", TODAY.isoformat())[0] == 0  # cold
+    assert xxgk(config_path, db_url, "crawl", "--today", TODAY.isoformat())[0] == 0  # warm
+    forbidden = disallowed_paths(campus)
+    asked = [(r.site, r.target) for r in server.requests() if r.site in forbidden]
+    assert asked, "the sites with a disallowed column were crawled"
+    assert not [(s, t) for s, t in asked if t.startswith(forbidden[s])]
+
+
+def _is_article(campus: DemoCampus, site_id: str, target: str) -> bool:
+    """An article page of the demo, by the demo's own routes (not a list, API page or file)."""
+    if site_id not in {site.id for site in campus.sites()}:
+        return False
+    path, _, query = target.partition("?")
+    route = resolve(build_index(campus.site(site_id)), path, query)
+    return route is not None and route.kind == "article"
 
 
 def test_an_incremental_crawl_stores_exactly_the_new_items(
