@@ -69,10 +69,8 @@ _DATE_CHROME = re.compile(
     r"[\d\s\-/.:：,，\[\]【】()（）年月日号]|发布|更新|时间|日期|刚刚|今天|昨天|前天|天前|小时前|分钟前|周前"
 )
 _ANY_DAY = dt.date.max  # looks_like_date asks about the shape only, not whether the date is past
-_DAY = (
-    r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"|\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2}月\d{1,2}日)"
-)
+# A date in a link: full, or year-less as MM-DD with two digits each (a "(1/2)" is a part number).
+_DAY = r"(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d\d[-/.]\d\d|\d{1,2}月\d{1,2}日)"
 # A date written into the link text: bracketed at its end or start, or a full date beside a space.
 LINK_DATE = re.compile(
     rf"^(?P<title>.*?)\s*[(（\[【]\s*(?P<end>{_DAY})\s*[)）\]】]\s*$"

@@ -402,7 +402,8 @@ def test_bullets_written_into_the_link_text_leave_the_title() -> None:
      ("2018-12-21 关于寒假放假安排的通知", "关于寒假放假安排的通知", "2018-12-21"),
      ('<span class="title">关于寒假放假安排的通知</span><span class="date">2018-12-21</span>',
       "关于寒假放假安排的通知", "2018-12-21"),
-     ("关于2018年12月21日放假的通知", "关于2018年12月21日放假的通知", None)],
+     ("关于2018年12月21日放假的通知", "关于2018年12月21日放假的通知", None),
+     ("2019年招聘公告(1/2)", "2019年招聘公告(1/2)", None)],
 )  # fmt: skip
 def test_a_date_inside_the_link_is_the_row_date_and_leaves_the_title(
     link: str, title: str, date: str
