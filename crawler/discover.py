@@ -393,7 +393,7 @@ def _date_notes(rows: Sequence[Listed]) -> Iterable[str]:
     sources = Counter(row.date_source for row in rows)
     if rows and sources[None] == len(rows):
         yield "the crawler opens each new item's page once for its date"
-    elif sources["url"]:
+    elif sources["url"] > len(rows) / 2:  # not when a few relative words were checked against URLs
         yield f"{sources['url']} of {len(rows)} dated by their URLs"
 
 
@@ -475,7 +475,8 @@ def to_yaml(proposals: Sequence[Proposal]) -> str:
 
 
 def _entry(p: Proposal) -> dict[str, object]:
-    entry: dict[str, object] = {"id": p.id, "name": p.name, "url": p.url, "cms": p.cms, "kind": p.kind}
+    name = _one_line(p.name)  # a name on one line, however the page wrapped it
+    entry: dict[str, object] = {"id": p.id, "name": name, "url": p.url, "cms": p.cms, "kind": p.kind}
     if p.checklist:
         entry["checklist"] = _Flow(p.checklist)
     if p.api is not None:

@@ -20,20 +20,20 @@ the page's own host are proposed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
+from w3lib.url import safe_url_string
 
 from crawler import dates
-from crawler.urls import canonical, host_of
+from crawler.urls import host_of
 from monitor.config import ApiMapping
 
 PLACEHOLDER = "{page}"
@@ -135,34 +135,31 @@ def _unescape(text: str) -> str:
 
 
 def _endpoint(raw: str, *, base: str, host: str) -> Endpoint | None:
+    """The endpoint of one script-read URL, its query kept in the author's order; None when it
+    is an asset, on another host, or names no page."""
     raw = raw.strip()
     if not raw or _NOT_DATA.search(raw) or raw.count(PLACEHOLDER) > 1:
         return None
-    absolute = canonical(raw.replace(PLACEHOLDER, "0"), base=base)
-    if absolute is None or host_of(absolute) != host or urlsplit(absolute).scheme not in ("http", "https"):
+    url = safe_url_string(urljoin(base, raw.replace(PLACEHOLDER, _MARKER))).partition("#")[0]
+    if urlsplit(url).scheme not in ("http", "https") or host_of(url) != host:
         return None
-    if PLACEHOLDER in raw:  # canonical() sorts the query: put {page} back where the 0 went
-        return _with_variable(raw, base=base)
-    return _with_page_parameter(absolute)
+    if _MARKER in url:
+        return Endpoint(url.replace(_MARKER, PLACEHOLDER), first_page=1)
+    return _with_page_parameter(url)
 
 
-def _with_variable(raw: str, *, base: str) -> Endpoint | None:
-    marker = "9137264501"  # a number no real URL holds, to find {page} again after canonical()
-    absolute = canonical(raw.replace(PLACEHOLDER, marker), base=base)
-    if absolute is None or absolute.count(marker) != 1:
-        return None
-    return Endpoint(absolute.replace(marker, PLACEHOLDER), first_page=1)
+_MARKER = "9137264501"  # stands for {page} while the URL is joined and escaped: no URL holds it
 
 
 def _with_page_parameter(url: str) -> Endpoint | None:
     """The URL with its page-named query parameter (valued 0 or 1) as {page}; None when it names none."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    for name, value in pairs:
+    head, _, query = url.partition("?")
+    pairs = query.split("&")
+    for n, pair in enumerate(pairs):
+        name, _, value = pair.partition("=")
         if PAGE_NAME.match(name) and value in ("0", "1"):
-            query = urlencode([(k, PLACEHOLDER if k == name else v) for k, v in pairs], safe="{}")
-            found = _with_variable(urlunsplit(parts._replace(query=query)), base=url)
-            return dataclasses.replace(found, first_page=int(value)) if found else None
+            pairs[n] = f"{name}={PLACEHOLDER}"
+            return Endpoint(f"{head}?{'&'.join(pairs)}", first_page=int(value))
     return None
 
 

@@ -8,8 +8,11 @@ proposal is built after the crawl by :func:`crawler.discover.propose`. Nothing i
 Politeness is the institution's (:func:`crawler.settings.scrapy_settings`) when a config is given;
 otherwise robots.txt is obeyed, two requests per host, 0.5 s apart, with an honest User-Agent.
 
-Exit codes: 0 with the ``columns:`` block on stdout; 1 with one line on stderr when the home page
-cannot be read, no list is found, or the config is invalid; 2 on usage errors.
+Several URLs are read in one crawl, and printed as a YAML stream: one document per site, headed
+by a comment with its URL (``columns: []`` for a site that gave none).
+
+Exit codes: 0 with the ``columns:`` block on stdout; 1 with one line on stderr (per site) when a
+home page cannot be read, no list is found, or the config is invalid; 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -143,12 +146,36 @@ def discover(
     url: str, *, config: Config | None, checklist: Checklist, today: dt.date, max_pages: int = 40
 ) -> str:
     """The ``columns:`` block proposed for the site at ``url``; CrawlError when there is none."""
+    found = discover_sites([url], config=config, checklist=checklist, today=today, max_pages=max_pages)[url]
+    if isinstance(found, CrawlError):
+        raise found
+    return found
+
+
+def discover_sites(
+    urls: Sequence[str], *, config: Config | None, checklist: Checklist, today: dt.date, max_pages: int = 40
+) -> dict[str, str | CrawlError]:
+    """Each site's ``columns:`` block, or the CrawlError that says why there is none; the sites
+    are read at once, in one crawl (the politeness settings apply per host)."""
     process = CrawlerProcess(discovery_settings(config))
-    crawler = process.create_crawler(DiscoverSpider)
-    process.crawl(crawler, home_url=url, max_pages=max_pages, checklist=checklist, today=today)
+    crawlers = {}
+    for url in dict.fromkeys(urls):
+        crawlers[url] = crawler = process.create_crawler(DiscoverSpider)
+        process.crawl(crawler, home_url=url, max_pages=max_pages, checklist=checklist, today=today)
     process.start()
-    spider = crawler.spider
-    assert isinstance(spider, DiscoverSpider)
+    found: dict[str, str | CrawlError] = {}
+    for url, crawler in crawlers.items():
+        spider = crawler.spider
+        assert isinstance(spider, DiscoverSpider)
+        try:
+            found[url] = _block(spider, checklist=checklist, today=today)
+        except CrawlError as exc:
+            found[url] = exc
+    return found
+
+
+def _block(spider: DiscoverSpider, *, checklist: Checklist, today: dt.date) -> str:
+    url = spider.home_url
     if spider.home is None:
         raise CrawlError(f"cannot read the home page {url}: {spider.error or 'no response'}")
     proposals = propose(spider.home, spider.pages, checklist=checklist, today=today, failed=spider.failed)
@@ -166,7 +193,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m crawler.discover_run", description="Propose the columns block of a site."
     )
-    p.add_argument("url", help="the site's home page (http or https)")
+    p.add_argument(
+        "url", nargs="+", help="the site's home page (http or https); several: one YAML document each"
+    )
     p.add_argument("--checklist", type=Path, help="checklist file (default: the config's)")
     p.add_argument("--config", type=Path, help="institution config: politeness, contact, checklist")
     p.add_argument("--max-pages", type=int, default=40, help="candidate pages to fetch at most")
@@ -178,19 +207,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.checklist is None and args.config is None:
         p.error("give --checklist PATH or --config PATH")
-    if urlsplit(args.url).scheme not in ("http", "https") or not urlsplit(args.url).hostname:
-        p.error(f"expected an http:// or https:// URL (got {args.url!r})")
+    for url in args.url:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            p.error(f"expected an http:// or https:// URL (got {url!r})")
     try:
         config = load_config(args.config) if args.config else None
         checklist = load_checklist(args.checklist) if args.checklist else _checklist_of(config)
         zone = config.institution.tz if config else None
         today = dt.datetime.now(zone).date()
-        text = discover(args.url, config=config, checklist=checklist, today=today, max_pages=args.max_pages)
+        found = discover_sites(
+            args.url, config=config, checklist=checklist, today=today, max_pages=args.max_pages
+        )
     except MonitorError as exc:
         print(f"discover: error: {exc}", file=sys.stderr)  # noqa: T201 - the entry point's one line
         return 1
-    sys.stdout.write(text)
-    return 0
+    return _write(found, several=len(found) > 1)
+
+
+def _write(found: dict[str, str | CrawlError], *, several: bool) -> int:
+    """One block, or (several sites) a YAML stream of one document per site, headed by its URL;
+    each failure is one line on stderr. Exit 1 when a site gave no block."""
+    for n, (url, block) in enumerate(found.items()):
+        if isinstance(block, CrawlError):
+            print(f"discover: error: {block}", file=sys.stderr)  # noqa: T201 - one line per site
+            block = "columns: []\n" if several else ""
+        if several:
+            sys.stdout.write(("---\n" if n else "") + f"# {url}\n")
+        sys.stdout.write(block)
+    return 1 if any(isinstance(block, CrawlError) for block in found.values()) else 0
 
 
 def _checklist_of(config: Config | None) -> Checklist:
