@@ -112,18 +112,19 @@ def _column(site: DemoSite, column: DemoColumn, origin: str, *, cms: CmsChoice) 
     if column.family == "custom" and not auto:
         entry["selectors"] = dict(_CUSTOM_SELECTORS)
     if column.family == "jsonapi":
-        api_url = origin + paging.api_url(column, "{page}")
-        entry["api"] = {
-            "url": api_url,
-            "items": "data",
-            "title": "title",
-            "link": "url",
-            "date": "publishTime",
-        }
-        entry["api"]["first_page"] = 1
+        entry["api"] = _api(column, origin)
     if site.behaviour == "login":
         entry["auth"] = {"cookie_env": COOKIE_ENV}
     return entry
+
+
+def _api(column: DemoColumn, origin: str) -> dict[str, Any]:
+    fields = _ROWS_API if column.template == "api_rows" else _SUDY_API
+    return {"url": origin + paging.api_url(column, "{page}"), **fields, "first_page": 1}
+
+
+_SUDY_API = {"items": "data", "title": "title", "link": "url", "date": "publishTime"}
+_ROWS_API = {"items": "data.rows", "title": "title", "link": "linkUrl", "date": "publishDate"}
 
 
 def shipped_config() -> str:

@@ -104,7 +104,7 @@ def _build_column(rng: random.Random, spec: ColumnSpec, drafts: list[_Draft], to
     return DemoColumn(
         spec.id, spec.name, spec.family, spec.kind, spec.path, spec.number, spec.template, items,
         spec.titles, spec.behaviour, cms, spec.checklist, spec.page_size, spec.truncate_at,
-        spec.article_date, modified,
+        spec.article_date, modified, spec.article_style,
     )  # fmt: skip
 
 
@@ -117,7 +117,12 @@ def _item(rng: random.Random, spec: ColumnSpec, draft: _Draft) -> DemoItem:
     else:
         created = draft.day - dt.timedelta(days=rng.randint(0, 5))
         href = urls.article_href(
-            spec.family, spec.number, draft.id, created=created, published=draft.day, list_path=spec.path
+            spec.article_style or spec.family,
+            spec.number,
+            draft.id,
+            created=created,
+            published=draft.day,
+            list_path=spec.path,
         )
     plain = draft.role in ("article", "pinned")
     return DemoItem(

@@ -9,7 +9,9 @@ on ``today``, so the generated config does not either.
 misses, added to each scale by ``layout(scale, new_columns=True)``:
 
 - 学生工作部 (``xgb``, a JSP CMS): a title-only list whose dates are only on the article pages
-  (``content.jsp?urltype=news.NewsContentUrl&wbtreeid=…&wbnewsid=…``, ``index_1.html`` pagers);
+  (``content.jsp?urltype=news.NewsContentUrl&wbtreeid=…&wbnewsid=…``, ``index_1.html`` pagers),
+  and an empty page that a script fills from ``/api/article/list?catalogId=1125&pageNo=1&…``
+  (``{"data": {"total": …, "rows": [{"title", "linkUrl", "publishDate"}, …]}}``);
 - 化工与化学学院 (``hxxy``, VSB with its ``/system/resource/`` scripts): rows in
   ``ul.list_class_ul`` pairs, rows in a ``<tr>`` table with the old ``fanye`` pager, a year-less
   (``05-30``) list over three years with an unmarked old row on top, and a column robots.txt
@@ -52,6 +54,7 @@ class ColumnSpec:
     span_days: int = 364  # items are dated within this many days before today …
     quiet_days: int = 0  # … but not within the last quiet_days (a stale column)
     article_date: ArticleDate = "shown"
+    article_style: Family | None = None  # whose article URLs and pages its rows link to (default: family)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ NEW_SITES: dict[str, tuple[SiteSpec, ...]] = {
     "main": (
         SiteSpec("xgb", "学生工作部", "xgb.demo.edu.cn", (
             _col("xgdt", "学工动态", "jsp", "notice", "/xgdt/index.html", 1121, "jsp_no_date", 160, "notice"),
+            _col("jyxx", "就业信息", "jsonapi", "notice", "/jyxx/index.html", 1125, "api_rows", 95, "notice",
+                 article_style="jsp"),
         )),
         SiteSpec("hxxy", "化工与化学学院", "hxxy.demo.edu.cn", (
             _col("tzgg", "通知公告", "vsb", "notice", "/tzgg.htm", 1116, "vsb_ul", 130, "notice"),

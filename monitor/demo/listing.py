@@ -181,7 +181,33 @@ def custom_pager(column: DemoColumn, start: int, size: int) -> dict[str, object]
     }
 
 
-def api_payload(column: DemoColumn, items: Sequence[DemoItem]) -> dict[str, object]:
+def api_payload(column: DemoColumn, items: Sequence[DemoItem], *, page: int = 1) -> dict[str, object]:
+    """The JSON a column's endpoint answers: Sudy's, or the JSP CMS's (``api_rows``)."""
+    if column.template == "api_rows":
+        return rows_payload(column, items, page=page)
+    return sudy_payload(column, items)
+
+
+def rows_payload(column: DemoColumn, items: Sequence[DemoItem], *, page: int) -> dict[str, object]:
+    """``{"code": 0, "data": {"total": N, "pageNo": k, "rows": [...]}}``, with a creation time
+    beside the publication date (a reader must take ``publishDate``)."""
+    rows = [
+        {
+            "id": item.id,
+            "title": item.title,
+            "linkUrl": item.href,
+            "publishDate": f"{day:%Y-%m-%d}",
+            "createTime": f"{day - dt.timedelta(days=item.id % 3):%Y-%m-%d} 16:{item.id % 60:02d}:11",
+            "clickCount": 40 + item.id % 500,
+        }
+        for item in items
+        if (day := item.published_on) is not None
+    ]
+    data = {"total": len(column.items), "pageNo": page, "pageSize": column.page_size, "rows": rows}
+    return {"code": 0, "msg": "success", "data": data}
+
+
+def sudy_payload(column: DemoColumn, items: Sequence[DemoItem]) -> dict[str, object]:
     """The ``generalQuery`` answer: ``{"total": N, "data": [...]}``, pinned (``top: 1``) first."""
     data = [
         {

@@ -67,6 +67,12 @@ class DemoColumn:
     truncate_at: int | None = None
     article_date: ArticleDate = "shown"  # where its articles state their date
     modified: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # Last-Modified of its lists
+    article_style: Family | None = None  # whose article URLs and pages its rows link to
+
+    @property
+    def articles(self) -> Family:
+        """The family whose article URLs and pages this column's rows link to."""
+        return self.article_style or self.family
 
 
 @dataclass(eq=False)
@@ -157,7 +163,7 @@ class DemoCampus:
         created = on - dt.timedelta(days=self.rng.randint(0, 5))
         title = titles.make_title(self.rng, column.titles, on)
         href = urls.article_href(
-            column.family, column.number, item_id, created=created, published=on, list_path=column.path
+            column.articles, column.number, item_id, created=created, published=on, list_path=column.path
         )
         truncated = column.truncate_at is not None and len(title) > column.truncate_at
         return DemoItem(item_id, href, title, on, truncated=truncated, article_date=column.article_date)

@@ -9,7 +9,8 @@ Page numbers ``k`` are the ones a reader sees (1 = the first, newest page).
   publish only changes the first page and, when it overflows, adds the next history file.
 - Drupal: ``/category/{tid}``, ``?page=N`` 0-based.
 - hitsz-style Java CMS: ``?maxPageItems=20&keywords=&pager.offset=N`` offsets.
-- jsonapi: ``/_wp3services/generalQuery?…&pageIndex={page}&rows=20``, ``pageIndex`` from 1.
+- jsonapi: ``/_wp3services/generalQuery?…&pageIndex={page}&rows=20``, ``pageIndex`` from 1; the
+  ``api_rows`` template: ``/api/article/list?catalogId={N}&pageNo={page}&pageSize={page size}``.
 - JSP and TRS WCM: ``{dir}/index.html``, then ``{dir}/index_{k-1}.html`` (``index_1.html`` is page 2).
 - DedeCMS: ``{dir}/``, then ``{dir}/list_{typeid}_{k}.html`` (``list_{typeid}_1.html`` is page 1 too).
 - PHP: ``/news.php?cat_id={N}``, then ``…&page={k}`` (``&page=1`` is page 1 too).
@@ -21,7 +22,7 @@ import math
 from collections.abc import Sequence
 
 from monitor.demo.model import DemoColumn, DemoItem
-from monitor.demo.urls import API_PATH, directory
+from monitor.demo.urls import API_PATH, ROWS_API_PATH, directory
 
 API_ROWS = 20
 
@@ -35,7 +36,7 @@ def page_count(column: DemoColumn) -> int:
     """How many list pages the column has (1 for an empty list)."""
     if column.family == "vsb":
         return _vsb_history(column) + 1
-    size = API_ROWS if column.family == "jsonapi" else column.page_size
+    size = api_rows(column) if column.family == "jsonapi" else column.page_size
     return max(1, math.ceil(len(column.items) / size))
 
 
@@ -48,8 +49,13 @@ def page_items(column: DemoColumn, k: int) -> Sequence[DemoItem]:
             return items[: total - history * size]
         file_number = vsb_file_number(column, k)
         return items[total - file_number * size : total - (file_number - 1) * size]
-    size = API_ROWS if column.family == "jsonapi" else column.page_size
+    size = api_rows(column) if column.family == "jsonapi" else column.page_size
     return items[(k - 1) * size : k * size]
+
+
+def api_rows(column: DemoColumn) -> int:
+    """Entries per page of a JSON endpoint: Sudy's asks for 20, the JSP CMS's for its page size."""
+    return column.page_size if column.template == "api_rows" else API_ROWS
 
 
 def vsb_file_number(column: DemoColumn, k: int) -> int:
@@ -105,6 +111,8 @@ def custom_url(column: DemoColumn, offset: int) -> str:
 
 def api_url(column: DemoColumn, page: int | str) -> str:
     """The JSON endpoint of a jsonapi column; ``page`` may be the ``{page}`` placeholder."""
+    if column.template == "api_rows":
+        return f"{ROWS_API_PATH}?catalogId={column.number}&pageNo={page}&pageSize={column.page_size}"
     return f"{API_PATH}?queryObj=articles&columnId={column.number}&pageIndex={page}&rows={API_ROWS}"
 
 

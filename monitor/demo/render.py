@@ -96,7 +96,8 @@ def render(campus: DemoCampus, site: DemoSite, route: Route) -> Rendered:
     if route.kind == "redesigned":
         return html(site, "redesigned.html", {"column": column}, modified=column.modified)
     if route.kind == "shell":
-        context = {"column": column, "api": paging.api_url(column, 1)}
+        head, _, tail = paging.api_url(column, "{page}").partition("{page}")
+        context = {"column": column, "api": paging.api_url(column, 1), "api_head": head, "api_tail": tail}
         return html(site, "api_shell.html", context, modified=column.modified)
     return _list(campus, site, column, route)
 
@@ -108,7 +109,8 @@ def robots_txt(site: DemoSite) -> str:
 
 def _list(campus: DemoCampus, site: DemoSite, column: DemoColumn, route: Route) -> Rendered:
     if column.family == "jsonapi":
-        payload = listing.api_payload(column, column.items[route.start : route.start + route.size])
+        entries = column.items[route.start : route.start + route.size]
+        payload = listing.api_payload(column, entries, page=route.page)
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         return respond(200, body, "application/json; charset=utf-8", modified=column.modified)
     items: Sequence[DemoItem]
@@ -143,13 +145,13 @@ _VSB_EDITABLE = ("vsb_ul", "vsb_table", "vsb_yearless")
 def _list_template(column: DemoColumn) -> str:
     if column.template in _VSB_EDITABLE:
         return "vsb_editable_list.html"
-    return f"{_family_template(column)}_list.html"
+    return f"{_template_of(column.family)}_list.html"
 
 
-def _family_template(column: DemoColumn) -> str:
-    if column.family in _PLAIN:
+def _template_of(family: str) -> str:
+    if family in _PLAIN:
         return "plain"
-    return "webplus" if column.family == "jsonapi" else column.family
+    return "webplus" if family == "jsonapi" else family
 
 
 def _article(campus: DemoCampus, site: DemoSite, column: DemoColumn, item: DemoItem) -> Rendered:
@@ -157,6 +159,7 @@ def _article(campus: DemoCampus, site: DemoSite, column: DemoColumn, item: DemoI
     hour = 8 + item.id % 10
     context = {
         "column": column,
+        "family": column.articles,
         "item": item,
         "day": f"{day:%Y-%m-%d}",
         "pubdate": f"{day:%Y-%m-%d} {hour:02d}:{item.id % 60:02d}",
@@ -166,7 +169,7 @@ def _article(campus: DemoCampus, site: DemoSite, column: DemoColumn, item: DemoI
         "paragraphs": _paragraphs(column, item, day),
     }
     modified = dt.datetime.combine(day, dt.time(hour), SHANGHAI).astimezone(dt.UTC)
-    return html(site, f"{_family_template(column)}_article.html", context, modified=modified)
+    return html(site, f"{_template_of(column.articles)}_article.html", context, modified=modified)
 
 
 def _paragraphs(column: DemoColumn, item: DemoItem, day: dt.date) -> list[str]:

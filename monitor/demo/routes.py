@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from monitor.demo import paging
 from monitor.demo.model import DemoColumn, DemoSite
-from monitor.demo.urls import API_PATH
+from monitor.demo.urls import API_PATH, ROWS_API_PATH
 
 LOGIN_PATH = "/cas/login"
 
@@ -36,6 +36,7 @@ class SiteIndex:
     paths: dict[str, Route] = field(default_factory=dict)
     by_query: dict[str, DemoColumn] = field(default_factory=dict)  # base path → column
     api: dict[int, DemoColumn] = field(default_factory=dict)  # columnId → column
+    rows_api: dict[int, DemoColumn] = field(default_factory=dict)  # catalogId → column
 
 
 def build_index(site: DemoSite) -> SiteIndex:
@@ -54,7 +55,7 @@ def _add_column(index: SiteIndex, column: DemoColumn) -> None:
         index.by_query[column.path] = column
     elif column.family == "jsonapi":
         index.paths[column.path] = Route("shell", column.id)
-        index.api[column.number] = column
+        (index.rows_api if column.template == "api_rows" else index.api)[column.number] = column
     else:
         for k, url in enumerate(paging.list_urls(column), start=1):
             index.paths[_key(url)] = Route("list", column.id, page=k)
@@ -82,6 +83,8 @@ def resolve(index: SiteIndex, path: str, query: str) -> Route | None:
         return route
     if path == API_PATH:
         return _api_route(index, _params(query))
+    if path == ROWS_API_PATH:
+        return _rows_api_route(index, _params(query))
     column = index.by_query.get(path)
     if column is None:
         return None
@@ -104,6 +107,15 @@ def _api_route(index: SiteIndex, params: dict[str, list[str]]) -> Route | None:
         return None
     rows = min(100, max(1, _int(params, "rows", paging.API_ROWS)))
     page = max(1, _int(params, "pageIndex", 1))
+    return Route("api", column.id, page=page, start=(page - 1) * rows, size=rows)
+
+
+def _rows_api_route(index: SiteIndex, params: dict[str, list[str]]) -> Route | None:
+    column = index.rows_api.get(_int(params, "catalogId", 0))
+    if column is None:
+        return None
+    rows = min(100, max(1, _int(params, "pageSize", column.page_size)))
+    page = max(1, _int(params, "pageNo", 1))
     return Route("api", column.id, page=page, start=(page - 1) * rows, size=rows)
 
 

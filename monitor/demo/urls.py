@@ -20,6 +20,8 @@ import random
 
 #: The Sudy WebPlus JSON endpoint, shared by every jsonapi column of a site.
 API_PATH = "/_wp3services/generalQuery"
+#: The JSP CMS's JSON endpoint (``template="api_rows"`` columns), one ``catalogId`` per column.
+ROWS_API_PATH = "/api/article/list"
 
 ATTACHMENT_TYPES = {
     "pdf": "application/pdf",

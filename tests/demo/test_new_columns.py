@@ -9,6 +9,7 @@ with the model, so a template that drifts from its truth fails.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from tests.demo.conftest import TODAY, fetch
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW = [(site.id, column.id) for sites in NEW_SITES.values() for site in sites for column in site.columns]
-READABLE = [key for key in NEW if key != ("hxxy", "xsgz")]
+READABLE = [key for key in NEW if key not in (("hxxy", "xsgz"), ("xgb", "jyxx"))]  # HTML lists
 
 
 @pytest.fixture(scope="module")
@@ -271,14 +272,15 @@ def test_list_columns_are_what_discover_should_propose(
         ("xgb", "xgdt"): "article", ("hxxy", "tzgg"): "list", ("hxxy", "xshd"): "list",
         ("hxxy", "xyxw"): "list", ("hxxy", "xsgz"): "list", ("wh-dzb", "tzgg"): "url",
         ("wh-xsc", "tzgg"): "url", ("sz-rwxy", "xyxw"): "link", ("sz-rwxy", "tzgg"): "link",
+        ("xgb", "jyxx"): "json",
     }  # fmt: skip
     kx = by_key[("wh-today", "kx")]
     assert (kx.cms, kx.dates) == ("jsonapi", "json")
     assert kx.api is not None
     shell = fetch(kx.url).text
-    assert kx.api.replace("{page}", "1").split(f":{new_server.port}", 1)[1] in shell.replace("&amp;", "&")
+    assert kx.api.replace("{page}", "1").split(f":{new_server.port}", 1)[1] in shell  # raw, as in a script
     assert fetch(kx.api.replace("{page}", "2")).status == 200
-    assert [c.api for c in by_key.values() if c.api] == [kx.api]
+    assert [k for k, c in by_key.items() if c.api] == [("xgb", "jyxx"), ("wh-today", "kx")]
     for site_id, columns in truth.items():
         encoding = "gb18030" if new_campus.site(site_id).encoding == "gbk" else "utf-8"
         home = fetch(new_server.url(site_id, "/")).doc(encoding)
@@ -296,8 +298,30 @@ def test_the_all_auto_config_names_no_family(new_campus: DemoCampus, tmp_path: P
     family, auto = (load_config(paths[cms]) for cms in ("family", "auto"))
     columns = {(s.id, c.id): c for _, s in auto.sites() for c in s.columns}
     assert set(columns) == {(s.id, c.id) for _, s in family.sites() for c in s.columns}
-    assert {key for key, c in columns.items() if c.cms != "auto"} == {("wh-today", "kx")}
+    assert {key for key, c in columns.items() if c.cms != "auto"} == {("wh-today", "kx"), ("xgb", "jyxx")}
     assert all(c.selectors is None for c in columns.values())
     assert columns[("wh-today", "kx")].api is not None
     named = {(s.id, c.id): c.cms for _, s in family.sites() for c in s.columns}
-    assert {named[key] for key in NEW} == {"vsb", "auto"}  # JSP, TRS, DedeCMS and PHP have no profile
+    assert {named[key] for key in NEW} == {"vsb", "auto", "jsonapi"}  # JSP, TRS, Dede, PHP: no profile
+    api = columns[("xgb", "jyxx")].api
+    assert api is not None
+    assert (api.items, api.link, api.date, api.first_page) == ("data.rows", "linkUrl", "publishDate", 1)
+
+
+def test_the_json_shell_is_filled_from_its_endpoint_page_by_page(
+    new_campus: DemoCampus, new_server: DemoServer
+) -> None:
+    column = new_campus.site("xgb").column("jyxx")
+    shell = fetch(new_server.url("xgb", column.path))
+    assert not shell.doc().cssselect("#newsList li")  # nothing to read without running the script
+    assert '$.getJSON("/api/article/list?catalogId=1125&pageNo=" + page + "&pageSize=15"' in shell.text
+    pages = list_urls(column)
+    assert len(pages) == 7
+    for k, path in enumerate(pages, start=1):
+        data = json.loads(fetch(new_server.url("xgb", path)).body)["data"]
+        assert (data["total"], data["pageNo"]) == (95, k)
+        want = [(item.href, item.title, f"{item.published_on:%Y-%m-%d}") for item in page_items(column, k)]
+        assert [(r["linkUrl"], r["title"], r["publishDate"]) for r in data["rows"]] == want
+    first = column.items[0]
+    article = fetch(new_server.url("xgb", first.href))
+    assert f"发布日期：{first.published_on:%Y-%m-%d}" in article.text  # the JSP site's article page
