@@ -1,7 +1,9 @@
 """The pure entry points the spider calls: a list response in, dated rows and the next pages out.
 
-:func:`extract_list` fixes the page's decoding, picks the column's profile, reads the list, and
-dates every row. Nothing here touches the network or the store.
+:func:`extract_list` fixes the page's decoding, reads the list through the chain of profiles
+(:func:`crawler.profiles.read_list`: the profile remembered for the column, its configured or
+recognised family, then the generic finder), and dates every row. An error page (4xx/5xx) is no
+list, whatever its markup. Nothing here touches the network or the store.
 
 Date policy (sources are ``crawler.dates.DATE_SOURCES``):
 
