@@ -9,6 +9,13 @@ dateparser reads ``[09-01]`` as 2009-01-xx and runs ~500 times slower (stack-not
 Relative words are counted from the crawl's local date (``today``), not its clock: ``N小时前`` and
 ``N分钟前`` are today while under a day (a row posted "2小时前" read at 01:00 is really yesterday;
 one day off at most, accepted), and ``today - N // 24`` days from 24 hours on.
+
+Dates in article URLs: :func:`url_date` reads only the URL patterns known to be publication dates
+(Drupal-style ``/article/2022/09/01/``, Xinhua ``/2022-09/01/c_123.htm``, TRS WCM
+``./202209/t20220901_123456.html``, DedeCMS/PHPCMS ``/tzgg/2022/0901/12345.html``; its docstring
+gives the sources). A Sudy WebPlus ``/2022/0901/c1234a56789/page.htm`` path is the record's
+creation date (:func:`sudy_url_date`): a hint for year inference and the last resort, never a
+publication date.
 """
 
 from __future__ import annotations
