@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
@@ -54,6 +54,12 @@ _CALL = re.compile(
 )
 _URL_KEY = re.compile(rf"""["']?\b(?:url|api|dataUrl|listUrl)["']?\s*:\s*(?P<expr>{_EXPRESSION})\s*[,}}\n]""")
 _PIECES = re.compile(_PIECE)
+_STRING_VAR = re.compile(rf"(?:\bvar|\blet|\bconst)\s+([A-Za-z_$][\w$]*)\s*=\s*({_LITERAL})\s*[;,\n]")
+#: A request's data object: right after the URL (``$.get(url, {…})``), or an options object's
+#: ``data:`` key within the next few hundred characters (``$.ajax({url: …, data: {…}})``).
+_DATA = re.compile(r"^,\s*\{(?P<args>[^{}]*)\}|\bdata\s*:\s*\{(?P<options>[^{}]*)\}")
+_PAIR = re.compile(rf"""["']?([A-Za-z_$][\w$]*)["']?\s*:\s*({_LITERAL}|-?\d+(?:\.\d+)?|[A-Za-z_$][\w$.]*)""")
+_DATA_REACH = 800
 DATA_ATTRIBUTES = ("data-url", "data-api", "data-src", "data-source", "data-list-url", "data-api-url")
 #: Script-read URLs that are never a list: scripts, styles, images, fonts, pages for people.
 _NOT_DATA = re.compile(
@@ -84,27 +90,29 @@ def script_endpoints(page: TextResponse) -> list[Endpoint]:
     """The JSON endpoints the page's scripts and data attributes name, on its host, in page order."""
     base = get_base_url(page)
     found: dict[str, Endpoint] = {}
-    for raw in _raw_urls(page):
-        endpoint = _endpoint(raw, base=base, host=host_of(page.url))
+    for raw, first_page in _raw_urls(page):
+        endpoint = _endpoint(raw, base=base, host=host_of(page.url), first_page=first_page)
         if endpoint is not None:
             found.setdefault(endpoint.template, endpoint)
     return list(found.values())[:MAX_ENDPOINTS]
 
 
-def _raw_urls(page: TextResponse) -> Iterator[str]:
+def _raw_urls(page: TextResponse) -> Iterator[tuple[str, int]]:
+    """(URL as the script writes it, possibly with {page}; the first page's number)."""
     for script in page.css("script:not([src])::text").getall():
+        strings = {name: _unescape(value[1:-1]) for name, value in _STRING_VAR.findall(script)}
         for pattern in (_CALL, _URL_KEY):
             for match in pattern.finditer(script):
-                url = _joined(match["expr"])
+                url = _joined(match["expr"], strings)
                 if url:
-                    yield url
+                    yield _with_data(url, script[match.end() - 1 : match.end() + _DATA_REACH], strings)
     for name in DATA_ATTRIBUTES:
-        yield from page.css(f"[{name}]::attr({name})").getall()
+        yield from ((url, 1) for url in page.css(f"[{name}]::attr({name})").getall())
 
 
-def _joined(expression: str) -> str | None:
-    """A concatenation of string pieces and a page variable as one URL with {page}; None when a
-    piece is some other variable (its value cannot be known without running the script)."""
+def _joined(expression: str, strings: dict[str, str]) -> str | None:
+    """A concatenation of string pieces, string variables and a page variable as one URL with
+    {page}; None when a piece is some other variable (unknowable without running the script)."""
     out = []
     for piece in _PIECES.findall(expression):
         if piece[0] in "\"'`":
@@ -114,9 +122,33 @@ def _joined(expression: str) -> str | None:
             out.append(text)
         elif PAGE_NAME.match(piece.rpartition(".")[2]):
             out.append(PLACEHOLDER)
+        elif piece in strings:
+            out.append(strings[piece])
         else:
             return None
     return "".join(out) or None
+
+
+def _with_data(url: str, after: str, strings: dict[str, str]) -> tuple[str, int]:
+    """The URL with the request's ``data`` object (``$.ajax({url, data: {…}})``, ``$.get(url, {…})``)
+    as its query, as Sudy's generalQuery also answers it by GET: literal values kept, the page key
+    as {page}, keys whose value is some other variable left out (the server's default)."""
+    found = _DATA.search(after)
+    if found is None:
+        return url, 1
+    pairs, first_page = [], 1
+    for key, value in _PAIR.findall(found["args"] or found["options"]):
+        if PAGE_NAME.match(key):
+            pairs.append((key, PLACEHOLDER))
+            first_page = int(value) if value in ("0", "1") else 1
+        elif value[0] in "\"'":
+            pairs.append((key, _unescape(value[1:-1])))
+        elif re.fullmatch(r"-?\d+(?:\.\d+)?", value) or value in strings:
+            pairs.append((key, strings.get(value, value)))
+    if not pairs:
+        return url, 1
+    query = urlencode(pairs, safe="{}")
+    return f"{url}{'&' if '?' in url else '?'}{query}", first_page
 
 
 def _template_literal(text: str) -> str | None:
@@ -134,7 +166,7 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text).replace("&amp;", "&")
 
 
-def _endpoint(raw: str, *, base: str, host: str) -> Endpoint | None:
+def _endpoint(raw: str, *, base: str, host: str, first_page: int = 1) -> Endpoint | None:
     """The endpoint of one script-read URL, its query kept in the author's order; None when it
     is an asset, on another host, or names no page."""
     raw = raw.strip()
@@ -144,7 +176,7 @@ def _endpoint(raw: str, *, base: str, host: str) -> Endpoint | None:
     if urlsplit(url).scheme not in ("http", "https") or host_of(url) != host:
         return None
     if _MARKER in url:
-        return Endpoint(url.replace(_MARKER, PLACEHOLDER), first_page=1)
+        return Endpoint(url.replace(_MARKER, PLACEHOLDER), first_page=first_page)
     return _with_page_parameter(url)
 
 

@@ -594,6 +594,23 @@ PAGE_URL = "http://x.edu.cn/a/b.htm"
 
 
 X = "http://x.edu.cn"
+#: A Sudy shell as real ones are written: the URL in a variable, the page and column in a POST
+#: data object (generalQuery answers the same by GET), other keys from variables (left out).
+SUDY_QUERY = "_wp3services/generalQuery?queryObj=articles"
+SUDY_SHELL = """<script>
+    var articleUrl = "/_wp3services/generalQuery?queryObj=articles";
+    var pageIndex = 1, rows = 14;
+    function loadContents() {
+        var orders = JSON.stringify(orderData);
+        $.ajax({
+            url: articleUrl,
+            type: 'POST',
+            dataType: 'json',
+            data: {siteId: 3, columnId: 23317, pageIndex: pageIndex, rows: rows, orders: orders},
+            success: function (result) { render(result.data); }
+        });
+    }
+</script>"""
 
 
 @pytest.mark.parametrize(
@@ -607,8 +624,10 @@ X = "http://x.edu.cn"
         ('<script>$.getJSON("/api/l?pn=0&size=10", f)</script>', [(f"{X}/api/l?pn={{page}}&size=10", 0)]),
         ('<script>$.get("/q?queryObj=articles&amp;columnId=5&amp;pageIndex=1", f)</script>',
          [(f"{X}/q?queryObj=articles&columnId=5&pageIndex={{page}}", 1)]),  # the author's order
-        ('<script>x.open("GET", "../api/list?curPage=1")</script>', [(f"{X}/api/list?curPage={{page}}", 1)]),
-        ('<div data-api="/api/list.json?pageIndex=1"></div>', [(f"{X}/api/list.json?pageIndex={{page}}", 1)]),
+        ('<script>x.open("GET", "../api/l?curPage=1")</script>', [(f"{X}/api/l?curPage={{page}}", 1)]),
+        ('<div data-api="/api/l.json?pageIndex=1"></div>', [(f"{X}/api/l.json?pageIndex={{page}}", 1)]),
+        ("<script>$.get('/l', {cat: 'kx', page: 0}, f)</script>", [(f"{X}/l?cat=kx&page={{page}}", 0)]),
+        (SUDY_SHELL, [(f"{X}/{SUDY_QUERY}&siteId=3&columnId=23317&pageIndex={{page}}", 1)]),
         ('<script>fetch("/x?a=" + cat + "&page=1")</script>', []),  # another variable: unknowable
         ('<script>fetch("/api/all")</script>', []),  # names no page
         ('<script>fetch("http://other.edu.cn/api/list?page=1")</script>', []),  # another host
