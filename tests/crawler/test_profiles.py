@@ -351,6 +351,26 @@ def test_a_list_cut_into_several_blocks_is_read_whole() -> None:
     assert [row.date_text for row in page.rows] == ["2024-05-20", "2024-05-19", "2024-05-10", "2024-05-09"]
 
 
+def test_rows_that_are_one_table_each_with_the_date_first() -> None:
+    row = """<table width="100%"><tr><td width="100">/ <span class="gk3">2018-12-{d} </span>/</td>
+      <td class="gk3">&nbsp;&nbsp;<a href="/Announcements.asp?id=144&amp;bh=164{d}">{title}</a></td>
+      </tr></table>"""
+    titles_ = [
+        "关于2018年勤助实践项目结项答辩结果的通知",
+        "关于做好我校学生冬季安全教育工作的通知",
+        "关于对晚点名情况进行通报的通知",
+    ]
+    tables = "".join(row.format(d=19 - n, title=title) for n, title in enumerate(titles_))
+    html = f"""<html><body><table><tr>
+      <td id="side_nav"><a href="/a.asp?id=1">学生资助</a><a href="/a.asp?id=2">心理健康</a></td>
+      <td>{tables}<a href="?id=144&amp;page=2">下一页</a></td></tr></table></body></html>"""
+    page = read("", url="http://xsc.example.edu.cn/Announcements.asp?id=144", body=html.encode())
+    assert [(row.title, row.date_text) for row in page.rows] == [
+        (title, f"2018-12-{19 - n}") for n, title in enumerate(titles_)
+    ]
+    assert page.next_url == "http://xsc.example.edu.cn/Announcements.asp?id=144&page=2"
+
+
 def test_bare_links_take_the_date_written_after_them() -> None:
     html = """<html><body><div class="con">
       <a href="/n/31.html">关于2024年端午节放假安排的通知</a> 2024-06-01<br>
