@@ -11,10 +11,16 @@ page, and every list page when the pager tells them all. One module per family h
 - ``generic``: any other page; finds the page's main list, with or without dates.
 
 Each family module registers its profile class with :func:`register`; a new family is one module
-(and its tests): it is imported, and so registered, with this package. ``cms: auto`` tries the
+(and its tests): it is imported, and so registered, with this package. Its name must also be a
+value of ``monitor.config.CmsFamily`` and of the docs' ``cms:`` lists (README, DESIGN), which
+``tests/crawler/test_profiles.py`` keeps equal to the registry. ``cms: auto`` tries the
 families by ``auto_rank``. :func:`read_list` tries the :func:`chain` of profiles for a page: the one
 that read the column last time, the configured or recognised family, then the generic finder,
 so that a family that recognises a site but not its list template falls through.
+
+Shared code, no family: ``html`` (the lxml tree read as ``Selector.css`` reads it), ``rows``
+(templates, and what a row's link, title, date and pin are), ``pager`` (the next page of a page
+nobody described).
 
 A column's ``selectors`` replace the row/title/link/date selectors of whichever profile reads it.
 Profiles do not date rows (``crawler.extract`` does) nor drop external links (the spider does).
