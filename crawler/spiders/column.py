@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -38,6 +39,10 @@ from monitor.config import Column
 from monitor.store.repo import NewItem
 
 MAX_REDIRECTS = 5
+#: Rounds of retries a request gets: when a host still fails after RETRY_TIMES retries, the
+#: request goes to the back of the queue for another round, so that one unlucky page of a flaky
+#: host (a 503 in three tries) does not end a walk that follows its pager.
+ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ class ColumnSpider(scrapy.Spider):
             "fanout": fanout,
             "read": True,
             "dont_redirect": True,
+            "url": url,
         }
         return Request(
             url,
@@ -234,6 +240,8 @@ class ColumnSpider(scrapy.Spider):
             self._set_outcome(walk, page, "ok", 304)
         elif 300 <= status < 400:
             yield from self._redirect(walk, response)
+        elif status >= 400 and mw.outcome_for_status(status) == "unreachable" and _rounds_left(response.meta):
+            yield self._again(walk, response.meta)
         elif status >= 400:
             self._page_failed(walk, page, mw.outcome_for_status(status), status, f"HTTP {status}")
         elif (reading and reading.login) or (
@@ -315,7 +323,11 @@ class ColumnSpider(scrapy.Spider):
         yield from self._verified(response.meta, found)
 
     def verify_failed(self, failure: Failure) -> Iterator[Any]:
-        yield from self._verified(failure.request.meta, None)  # type: ignore[attr-defined]
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if _transient(failure) and _rounds_left(request.meta):
+            yield _article_again(request)
+            return
+        yield from self._verified(request.meta, None)
 
     def _verified(self, meta: Mapping[str, Any], found: tuple[dt.date, str] | None) -> Iterator[Any]:
         walk: Walk = meta["walk"]
@@ -381,10 +393,23 @@ class ColumnSpider(scrapy.Spider):
             yield self._list_request(walk, url, page=page + number, fanout=fanout)
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
-        walk: Walk = failure.request.meta["walk"]  # type: ignore[attr-defined]
-        outcome, status, message = mw.outcome_for_failure(failure)
-        self._page_failed(walk, failure.request.meta["page"], outcome, status, message)  # type: ignore[attr-defined]
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        walk: Walk = meta["walk"]
+        if _transient(failure) and _rounds_left(meta):
+            yield self._again(walk, meta)
+        else:
+            outcome, status, message = mw.outcome_for_failure(failure)
+            self._page_failed(walk, meta["page"], outcome, status, message)
         yield from self._settle(walk)
+
+    def _again(self, walk: Walk, meta: Mapping[str, Any]) -> Request:
+        """The list page once more, behind the others, with a fresh retry budget."""
+        request = self._list_request(
+            walk, meta["url"], page=meta["page"], hops=meta["hops"], fanout=meta["fanout"]
+        )
+        request.meta["round"] = meta.get("round", 1) + 1
+        self.crawler.stats.inc_value("xxgk/rounds/list")
+        return request.replace(priority=-1)
 
     # ------------------------------------------------------------------ articles
 
@@ -395,8 +420,11 @@ class ColumnSpider(scrapy.Spider):
         yield from self._dated(response.meta["walk"], response.meta["article"], found)
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
-        meta = failure.request.meta  # type: ignore[attr-defined]
-        yield from self._dated(meta["walk"], meta["article"], None)
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if _transient(failure) and _rounds_left(request.meta):
+            yield _article_again(request)
+            return
+        yield from self._dated(request.meta["walk"], request.meta["article"], None)
 
     def _dated(self, walk: Walk, url: str, found: tuple[dt.date, str] | None) -> Iterator[Any]:
         for waiter, row in self.waiting.pop((walk.job.site, url), []):
@@ -444,6 +472,26 @@ class ColumnSpider(scrapy.Spider):
             validators=walk.validators if outcome in ("ok", "empty") else {},
             profile=walk.profile,
         )
+
+
+def _rounds_left(meta: Mapping[str, Any]) -> bool:
+    return int(meta.get("round", 1)) < ROUNDS
+
+
+def _transient(failure: Failure) -> bool:
+    """A failure another round may cure: a 5xx after retries, a timeout, a refused connection
+    (not robots.txt, whose answer is kept for the crawl)."""
+    if isinstance(failure.value, IgnoreRequest):
+        return False
+    return mw.outcome_for_failure(failure)[0] == "unreachable"
+
+
+def _article_again(request: Request) -> Request:
+    """An article page once more, behind the others, with a fresh retry budget."""
+    keys = ("walk", "article", "verify", "page")
+    meta: dict[str, Any] = {key: request.meta[key] for key in keys if key in request.meta}
+    meta["round"] = int(request.meta.get("round", 1)) + 1
+    return request.replace(meta=meta, priority=-1)
 
 
 def _observed(row: Listed, day: dt.date | None, source: str | None) -> NewItem:
