@@ -2,7 +2,8 @@
 
 In order, the first that gives a URL other than the page's own:
 
-1. ``rel=next`` (``<a>`` or ``<link>``), or a link labelled 下一页/下页/后页/next/>;
+1. ``rel=next`` (``<a>`` or ``<link>``), or a link labelled 下一页/下页/后页/next/>, or a button
+   so labelled whose ``onclick`` sets ``location``;
 2. the numbered link one past the current page, if it leads to another page of this list (same
    path, same folder, or below the page's name): the current page is the pager's number that is
    not a link (``<span class="current">1</span>``), else the number in the page's own URL
@@ -31,6 +32,8 @@ _URL_PAGE = re.compile(
     re.IGNORECASE,
 )
 _STEM = re.compile(r"[A-Za-z]*")
+# <input type="button" value="下一页" onclick="location.href='list_2.html'">
+ONCLICK_URL = re.compile(r"location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]")
 TRS_PAGER = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
@@ -47,16 +50,15 @@ def next_page(response: TextResponse) -> str | None:
     return None
 
 
-def next_by_text(response: TextResponse) -> str | None:
-    """The next page by ``rel=next`` or by the link's label (下一页, 下页, 后页, next, >)."""
-    here = canonical(response.url, base=response.url)
-    base = get_base_url(response)
-    return next((url for url in _labelled(root(response), base) if url and url != here), None)
-
-
 def _labelled(page: etree._Element, base: str) -> list[str | None]:
     hrefs = strings(page, "a[rel~=next]::attr(href), link[rel~=next]::attr(href)")
     hrefs += [a.get("href", "") for a in select(page, "a[href]") if is_next_label(element_text(a))]
+    hrefs += [
+        found[1]
+        for node in select(page, "[onclick]")
+        if is_next_label(element_text(node) or node.get("value", "").strip())
+        and (found := ONCLICK_URL.search(node.get("onclick", "")))
+    ]
     return [canonical(href, base=base) for href in hrefs]
 
 

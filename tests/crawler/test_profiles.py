@@ -478,6 +478,9 @@ LIST_ROWS = "".join(f'<li><a href="/info/1/{n}.htm">第{n}期学术报告会预�
       "http://x.gov.cn/col/column-index-3.shtml"),
      ("http://x.edu.cn/list.do?pageNo=1", '<a href="list.do?pageNo=2">2</a>', "http://x.edu.cn/list.do?pageNo=2"),
      ("http://x.edu.cn/tzgg.htm", '<span>23</span><a href="/rili.jsp?d=24">24</a>', None),  # a calendar
+     ("http://x.edu.cn/tzgg/list_1.html",
+      '<input type="button" value="下一页" onclick="window.location.href=\'list_2.html\'">',
+      "http://x.edu.cn/tzgg/list_2.html"),
      ("http://x.edu.cn/tzgg/", '<span>1</span><a href="list_12_2.html">2</a>', "http://x.edu.cn/tzgg/list_12_2.html"),
      ("http://x.edu.cn/tzgg/index.html", "<script>createPageHTML(1, 0, 'index', 'html');</script>", None)],
 )  # fmt: skip
