@@ -112,7 +112,13 @@ def _http_url(_: click.Context, param: click.Parameter, value: str) -> str:
 
 @main.command("discover")
 @click.argument("url", callback=_http_url)
-@click.option("--max-pages", type=click.IntRange(min=1), default=40, show_default=True, help="Pages to read.")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="Candidate pages to read (each may cost its next page and a JSON endpoint besides).",
+)
 @click.option(
     "--timeout",
     type=click.IntRange(min=1),
@@ -127,7 +133,10 @@ def discover_command(state: State, url: str, max_pages: int, timeout: int) -> No
 
     The links of the home page's menus and 更多 blocks that lead to list pages on its host become
     columns with a CMS family, a kind and checklist guesses: paste the block into the site's
-    entry and check it. Pages are fetched with the config's politeness settings.
+    entry and check it. Lists without dates are proposed too; a page that a script fills from a
+    JSON endpoint becomes a ``cms: jsonapi`` column with its ``api:`` mapping; a column that
+    robots.txt disallows is proposed unread, marked in a comment. Each column's next page is
+    fetched once to check its pager. Pages are fetched with the config's politeness settings.
     """
     state.config  # noqa: B018 - a broken config fails here, with its one line
     argv = crawl.discover_command(url=url, config_path=state.config_path, max_pages=max_pages)
