@@ -89,20 +89,11 @@ def assert_exact(campus: DemoCampus, db_url: str, *, sites: list[str]) -> None:
     assert differences == {}
 
 
-#: Committed HEAD reads every new column but the year-less one (hxxy/xyxw: 140 of its 200 items a
-#: year off, from the unmarked old row on top); the spider's year verification fixes it.
-WAITING_FOR_YEARS = pytest.mark.xfail(
-    strict=True, reason="issue 10: waiting for spider (verified year inference: hxxy/xyxw)"
-)
-
-
-@WAITING_FOR_YEARS
 def test_new_sites_with_families_set_are_stored_exactly(served: DemoServer, tmp_path: Path) -> None:
     sites = [arg for site in NEW_SITE_IDS for arg in ("--site", site)]
     assert_exact(served.campus, crawl(served, tmp_path, *sites), sites=NEW_SITE_IDS)
 
 
-@WAITING_FOR_YEARS
 def test_every_column_auto_is_stored_exactly(served: DemoServer, tmp_path: Path) -> None:
     db_url = crawl(served, tmp_path, cms="auto")
     assert_exact(served.campus, db_url, sites=[site.id for site in served.campus.sites()])
@@ -143,7 +134,6 @@ def test_a_nightly_crawl_with_nothing_new_costs_about_one_request_per_column(
     assert len(asked) <= 1.05 * len(columns), sorted(url for url in asked if url not in firsts)
 
 
-@WAITING_FOR_YEARS
 def test_new_items_cost_one_article_each_and_only_where_the_date_is(
     served: DemoServer, tmp_path: Path
 ) -> None:
