@@ -1,9 +1,10 @@
 """Config → Scrapy settings and spider jobs; the only place a Twisted reactor starts.
 
 One call of :func:`crawl` is one crawl run: it records the run, builds a job per column with
-what the store knows (settled items, dated items, validators), runs the spider to the end and
-records the run's stats. A reactor cannot be restarted in a process, so the monitor always
-starts a crawl as a subprocess (`python -m crawler`).
+what the store knows (settled items, known items and their article dates, validators, the
+profile that read it), runs the spider to the end and records the run's stats. A reactor
+cannot be restarted in a process, so the monitor always starts a crawl as a subprocess
+(`python -m crawler`).
 """
 
 from __future__ import annotations
@@ -68,12 +69,12 @@ def build_jobs(
     jobs = []
     for site in sites:
         hosts = site_hosts(site)
-        dated: frozenset[str] | None = None
+        known: frozenset[str] | None = None
         verified: dict[str, dt.date] = {}
         for column in site.columns:
             state = states[(site.id, column.id)]
-            if dated is None:
-                dated = frozenset(crawls.dated_urls(session, site_id=state.site_id))
+            if known is None:
+                known = frozenset(crawls.known_urls(session, site_id=state.site_id))
                 verified = crawls.article_dates(session, site_id=state.site_id)
             since = None if full else state.settled_since
             settled = crawls.settled_urls(session, column_id=state.column_id, before=since) if since else None
@@ -85,7 +86,7 @@ def build_jobs(
                     column_id=state.column_id,
                     hosts=hosts,
                     settled=frozenset(settled) if settled is not None else None,
-                    dated=dated,
+                    known=known,
                     validators=state.validators,
                     profile=state.profile,
                     verified=verified,

@@ -55,7 +55,7 @@ class ColumnJob:
     column_id: int
     hosts: frozenset[str]
     settled: frozenset[str] | None  # None: walk every page
-    dated: frozenset[str]  # the site's item URLs that already have a date
+    known: frozenset[str]  # the site's stored item URLs: their articles were opened already
     validators: dict[str, Any]
     cookie: str | None
     max_pages: int
@@ -367,7 +367,7 @@ class ColumnSpider(scrapy.Spider):
                 continue
             walk.seen.add(row.url)
             walk.items_seen += 1
-            if row.needs_article and row.url not in walk.job.dated:
+            if row.needs_article and row.url not in walk.job.known:
                 request = self._article_request(walk, row)
                 if request is not None:
                     yield request

@@ -161,10 +161,10 @@ def settled_urls(session: Session, *, column_id: int, before: dt.datetime) -> se
     return set(rows)
 
 
-def dated_urls(session: Session, *, site_id: int) -> set[str]:
-    """URLs of the site's items that already have a publication date (no article fetch needed)."""
-    rows = session.scalars(select(Item.url).where(Item.site_id == site_id, Item.published_on.is_not(None)))
-    return set(rows)
+def known_urls(session: Session, *, site_id: int) -> set[str]:
+    """URLs of the site's stored items. The crawler opens no article of these again: an item is
+    stored once the article its list left undated was opened (dated, or found without a date)."""
+    return set(session.scalars(select(Item.url).where(Item.site_id == site_id)))
 
 
 def article_dates(session: Session, *, site_id: int) -> dict[str, dt.date]:
