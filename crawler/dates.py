@@ -143,10 +143,16 @@ def _dated(year: str, month: str, day: str, today: datetime.date) -> DateText | 
     return None if date is None or date > today else DateText(date.year, date.month, date.day)
 
 
-def _relative(found: re.Match[str], today: datetime.date) -> DateText:
-    # Whole days back, rounded down: 23小时前 is today, 36小时前 yesterday.
+def _relative(found: re.Match[str], today: datetime.date) -> DateText | None:
+    # Whole days back, rounded down: 23小时前 is today, 36小时前 yesterday. A count too long to read
+    # or too far back for a date (999999天前) is no date.
+    if found[1] is not None and len(found[1]) > 9:
+        return None
     days = _DAYS_AGO[found[0]] if found[1] is None else int(found[1]) * _UNIT_SECONDS[found[2]] // 86400
-    date = today - datetime.timedelta(days=days)
+    try:
+        date = today - datetime.timedelta(days=days)
+    except OverflowError:
+        return None
     return DateText(date.year, date.month, date.day, relative=True)
 
 
