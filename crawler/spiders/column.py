@@ -294,7 +294,10 @@ class ColumnSpider(scrapy.Spider):
         first = redate(rows, today=self.today, start=start) if start else rows
         check = [row.url for row in first if row.verify]
         anchors = {url: walk.job.verified[url] for url in check if url in walk.job.verified}
-        todo = {url for url in check if url not in anchors}
+        # an item stored without an article date was checked before (or predates the checks): an
+        # incremental walk opens no article twice; a full one (--full, a backfill) checks it again
+        again = walk.job.settled is None
+        todo = {url for url in check if url not in anchors and (again or url not in walk.job.known)}
         checking = Checking(listing, rows, page, start, anchors, todo)
         if not todo:
             yield from self._checked(walk, checking)
