@@ -211,9 +211,13 @@ def read_candidate(
     if not listing.found:
         return None
     rows = _own_rows(listing, url, page.url)
+    if listing.rows and not rows:  # every link leads to other sites: a directory, no column of items
+        return None
     notes = list(_date_notes(rows))
     if rows and not is_home:
         notes.append(check_pager(listing, column=column, fetched=fetched, today=today))
+        if notes[-1] == NO_NEXT_PAGE and not any(row.published_on for row in rows):
+            notes.append("no dates and one page only: check that it is a column of items")
     return Proposal(
         id="",
         name=name,
@@ -282,6 +286,7 @@ def _date_notes(rows: Sequence[Listed]) -> Iterable[str]:
 
 # ----------------------------------------------------------------------------- pager
 
+NO_NEXT_PAGE = "pager: no next page (one page of items)"
 MIN_SECOND_PAGE_SHARE = 0.5  # of its rows that must be new for a next page to be a next page
 
 
@@ -290,7 +295,7 @@ def check_pager(listing: Listing, *, column: Column, fetched: Fetched, today: dt
     (read by the same profile, with rows not on the first page, dated if the first is)."""
     following = listing.next_url or next(iter(listing.page_urls), None)
     if following is None:
-        return "pager: no next page (one page of items)"
+        return NO_NEXT_PAGE
     failure = fetched.failure(following)
     if failure:
         return f"pager: its next page could not be read ({failure}): {following}"

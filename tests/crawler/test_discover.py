@@ -435,6 +435,7 @@ DEDE_OCTOBER = [f"/tzgg/2026/10{d:02d}/{900 + d}.html" for d in range(20, 5, -1)
 DEDE_SEPTEMBER = [f"/tzgg/2026/09{d:02d}/{800 + d}.html" for d in range(25, 10, -1)]
 JSP_ROWS = [f"/content.jsp?urltype=news.NewsContentUrl&wbtreeid=11&wbnewsid={n}" for n in range(40, 28, -1)]
 VSB_ROWS = [f"/info/7/{n}.htm" for n in range(60, 50, -1)]
+DEPARTMENTS = [f"http://dept{n}.edu.cn/{n}.htm" for n in range(9)]
 SHELL_SCRIPT = 'fetch("/api/list?cat=kx&page=" + page).then(r => r.json()).then(render)'
 TRICKY_SITE: dict[str, tuple[str, bytes]] = {
     "/": (
@@ -444,7 +445,8 @@ TRICKY_SITE: dict[str, tuple[str, bytes]] = {
             '<ul class="menu"><li><a href="/kx/list.htm">快讯</a></li>'
             '<li><a href="/tzgg/index.html">通知公告</a></li><li><a href="/xsbg/list.htm">学术报告</a></li>'
             f'<li><a href="/mt/list.htm">{ODD_NAME}</a></li><li><a href="/xsgz/list.htm">学生工作</a></li>'
-            '<li><a href="/gk/index.htm">学校概况</a></li><li><a href="/sj/list.htm">数据统计</a></li></ul>',
+            '<li><a href="/gk/index.htm">学校概况</a></li><li><a href="/sj/list.htm">数据统计</a></li>'
+            '<li><a href="/yxsz/index.htm">院系设置</a></li></ul>',
         ),
     ),
     # An empty shell filled from a JSON endpoint whose URL is built from a page variable.
@@ -467,6 +469,8 @@ TRICKY_SITE: dict[str, tuple[str, bytes]] = {
     "/mt/list1.htm": (HTML, _page("媒体关注", _rows(VSB_ROWS, dated=True) + _pager(None))),
     "/xsgz/list.htm": (HTML, _page("学生工作", _rows([f"/info/9/{n}.htm" for n in range(10)], dated=True))),
     "/gk/index.htm": (HTML, _page("学校概况", "<p>始建于1920年。</p><a href='/gk/ls.htm'>历史沿革</a>")),
+    # Links to other sites only: a directory, no column of this site's items.
+    "/yxsz/index.htm": (HTML, _page("院系设置", _rows(DEPARTMENTS, dated=False))),
     # A shell whose script reads JSON that is no list: nothing to propose.
     "/sj/list.htm": (HTML, _page("数据统计", '<script>$.getJSON("/api/stats?page=1", f)</script>')),
     "/api/stats?page=1": (JSON, b'{"status": "ok", "count": 3, "items": [1, 2, 3]}'),
@@ -527,6 +531,23 @@ def test_a_pager_that_repeats_the_first_page_is_said_in_a_comment() -> None:
     )
 
 
+def test_a_one_page_title_only_list_is_proposed_with_a_word_of_doubt() -> None:
+    home = HtmlResponse(
+        url=f"{TRICKY}/",
+        body=_page("首页", '<ul class="menu"><li><a href="/jg/">机构</a></ul>'),
+        encoding="utf-8",
+    )
+    only = HtmlResponse(
+        url=f"{TRICKY}/jg/", body=_page("机构", _rows(VSB_ROWS, dated=False)), encoding="utf-8"
+    )
+    (proposal,) = propose(home, {only.url: only}, checklist=CHECKLIST, today=TODAY)
+    assert proposal.notes == (
+        "the crawler opens each new item's page once for its date",
+        "pager: no next page (one page of items)",
+        "no dates and one page only: check that it is a column of items",
+    )
+
+
 def test_robots_disallowed_columns_are_proposed_unread_and_pages_without_a_list_are_not() -> None:
     proposals = tricky_proposals()
     assert list(proposals) == [
@@ -535,7 +556,7 @@ def test_robots_disallowed_columns_are_proposed_unread_and_pages_without_a_list_
         "/xsbg/list.htm",
         "/mt/list.htm",
         "/xsgz/list.htm",
-    ]  # not 学校概况 (no list), not 数据统计 (its JSON is no list of entries)
+    ]  # not 学校概况 (no list), 数据统计 (its JSON is no list of entries), 院系设置 (links elsewhere)
     xsgz = proposals["/xsgz/list.htm"]
     assert (xsgz.robots_disallowed, xsgz.items_seen, xsgz.cms) == (True, 0, "auto")
     assert [p.id for p in proposals.values()] == ["kx", "tzgg", "xsbg", "mt", "xsgz"]
