@@ -46,7 +46,10 @@ def canonical(url: str, *, base: str) -> str | None:
     href = url.strip()
     if not href or href.lower().startswith(NOT_PAGES):
         return None
-    return _plain(href, base) or _canonical(href, base)
+    try:
+        return _plain(href, base) or _canonical(href, base)
+    except ValueError:  # urllib and w3lib refuse a broken authority: http://[x/, a port over 65535
+        return None
 
 
 def _plain(href: str, base: str) -> str | None:
@@ -83,7 +86,10 @@ def _path(url: str) -> str:
     """The URL's path, percent-escapes decoded; a :data:`PLAIN` URL's path is all after its host."""
     if PLAIN.fullmatch(url):
         return url[url.index("/", url.index("://") + 3) :]
-    return unquote(urlsplit(url).path)
+    try:
+        return unquote(urlsplit(url).path)
+    except ValueError:  # a broken IPv6 host (http://[x/): no path to read
+        return ""
 
 
 def suffix(path: str) -> str:
@@ -106,7 +112,10 @@ def host_of(url: str) -> str:
     plain = _SIMPLE_HOST.match(url)
     if plain:
         return plain[1].lower()
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a broken IPv6 host (http://[x/) is no host
+        return ""
 
 
 def same_site(url: str, hosts: frozenset[str]) -> bool:

@@ -61,7 +61,15 @@ NOW = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 
 
 def reference_canonical(url: str, *, base: str) -> str | None:
-    """``urls.canonical`` as it was before the fast path (commit e0754b1)."""
+    """``urls.canonical`` as it was before the fast path (commit e0754b1), where a link that urllib
+    or w3lib refuses (a port out of range, a broken IPv6 literal) is no page (tests/fuzz)."""
+    try:
+        return _reference_canonical(url, base=base)
+    except ValueError:
+        return None
+
+
+def _reference_canonical(url: str, *, base: str) -> str | None:
     href = url.strip()
     if not href or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
         return None

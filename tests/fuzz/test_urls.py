@@ -1,0 +1,37 @@
+"""Fuzz crawler.urls: any link on any page is a canonical http(s) URL or no page, never an error."""
+
+from __future__ import annotations
+
+from hypothesis import example, given
+
+from crawler import urls
+from tests.fuzz.strategies import BASES, URLS
+
+HOSTS = frozenset({"jwc.hit.edu.cn", "news.qlu.edu.cn"})
+
+
+@given(href=URLS, base=BASES)
+@example(href="http://[::1/a", base="http://jwc.hit.edu.cn/")  # an unclosed IPv6 bracket
+@example(href="http://[x]/a.pdf", base="http://jwc.hit.edu.cn/")  # brackets around no address
+@example(href="http://jwc.hit.edu.cn:99999/x", base="http://jwc.hit.edu.cn/")  # port out of range
+@example(href="x.htm", base="http://[::1/list.htm")  # a broken page URL
+def test_canonical_is_an_absolute_http_url_without_fragment_or_none(href: str, base: str) -> None:
+    url = urls.canonical(href, base=base)
+    if url is None:
+        return
+    assert url.startswith(("http://", "https://"))
+    assert "#" not in url
+    assert urls.canonical(url, base=url) == url  # canonical twice is canonical once
+    assert urls.host_of(url)
+    assert isinstance(urls.is_attachment(url), bool)
+
+
+@given(url=URLS)
+@example(url="http://[::1/a")
+@example(url="http://[x]/a.pdf")
+@example(url="//[/")
+def test_attachment_and_host_checks_answer_for_any_string(url: str) -> None:
+    assert isinstance(urls.is_attachment(url), bool)
+    host = urls.host_of(url)
+    assert host == host.lower()
+    assert urls.same_site(url, HOSTS) == (host in HOSTS)
