@@ -208,6 +208,8 @@ def read_candidate(
         if json_read is not None:
             listing, column = json_read
             api = column.api
+        elif disallowed := _disallowed_endpoint(page, fetched=fetched):
+            return _disallowed(name, url, checklist=checklist, endpoint=disallowed)
     if not listing.found:
         return None
     rows = _own_rows(listing, url, page.url)
@@ -244,7 +246,7 @@ def _own_rows(listing: Listing, *urls: str) -> list[Listed]:
     return [row for row in listing.rows if host_of(row.url) in hosts]
 
 
-def _disallowed(name: str, url: str, *, checklist: Checklist) -> Proposal:
+def _disallowed(name: str, url: str, *, checklist: Checklist, endpoint: str | None = None) -> Proposal:
     return Proposal(
         id="",
         name=name,
@@ -254,8 +256,15 @@ def _disallowed(name: str, url: str, *, checklist: Checklist) -> Proposal:
         checklist=guess_checklist(name, [], checklist=checklist, host=host_of(url)),
         items_seen=0,
         newest=None,
+        notes=(f"its page is filled from {endpoint}, which robots.txt disallows",) if endpoint else (),
         robots_disallowed=True,
     )
+
+
+def _disallowed_endpoint(page: TextResponse, *, fetched: Fetched) -> str | None:
+    """The first JSON endpoint of the page's scripts that robots.txt disallows, if any."""
+    urls = (endpoint.url for endpoint in script_endpoints(page))
+    return next((url for url in urls if fetched.failure(url) == "robots_disallowed"), None)
 
 
 def _json_listing(
@@ -374,7 +383,7 @@ def _entry(p: Proposal) -> dict[str, object]:
 
 def _comments(p: Proposal) -> list[str]:
     if p.robots_disallowed:
-        return ["robots.txt disallows this column: it cannot be checked (not fetched)"]
+        return ["robots.txt disallows this column: it cannot be checked", *p.notes]
     if not p.items_seen:
         return ["0 items: a blank column, or a list not read right", *p.notes]
     newest = f"newest {p.newest.isoformat()}" if p.newest else "no dates on the list"

@@ -531,6 +531,21 @@ def test_a_pager_that_repeats_the_first_page_is_said_in_a_comment() -> None:
     )
 
 
+def test_a_shell_whose_endpoint_robots_txt_disallows_is_proposed_marked() -> None:
+    home, fetched = tricky_fetched()
+    api = f"{TRICKY}/api/list?cat=kx&page=1"
+    failed = {**fetched.failed, api: "robots_disallowed"}
+    pages = {url: page for url, page in fetched.pages.items() if url != api}
+    kx = next(
+        p for p in propose(home, pages, checklist=CHECKLIST, today=TODAY, failed=failed) if p.id == "kx"
+    )
+    assert (kx.robots_disallowed, kx.cms, kx.api, kx.items_seen) == (True, "auto", None, 0)
+    assert to_yaml([kx]).startswith(
+        "columns:\n  # robots.txt disallows this column: it cannot be checked\n"
+        f"  # its page is filled from {api}, which robots.txt disallows\n  - id: kx\n"
+    )
+
+
 def test_a_one_page_title_only_list_is_proposed_with_a_word_of_doubt() -> None:
     home = HtmlResponse(
         url=f"{TRICKY}/",
@@ -582,7 +597,7 @@ def test_the_tricky_block_is_commented_and_pastes_with_every_value_intact(tmp_pa
     home, fetched = tricky_fetched()
     proposals = propose(home, fetched.pages, checklist=CHECKLIST, today=TODAY, failed=fetched.failed)
     block = to_yaml(proposals)
-    assert "  # robots.txt disallows this column: it cannot be checked (not fetched)\n  - id: xsgz\n" in block
+    assert "  # robots.txt disallows this column: it cannot be checked\n  - id: xsgz\n" in block
     assert "  # 20 items from the JSON endpoint its page's script reads, newest 2026-10-28\n" in block
     columns = config_with_block(tmp_path, block).site("found").columns
     assert [(c.id, c.name, c.url, c.cms, c.api) for c in columns] == [
@@ -698,7 +713,7 @@ def test_xxgk_discover_on_the_tricky_site_never_asks_for_a_disallowed_page(tmp_p
     kx = columns[0]
     assert kx.api is not None
     assert kx.api.url == f"{base}/api/list?cat=kx&page={{page}}"
-    assert "  # robots.txt disallows this column: it cannot be checked (not fetched)\n  - id: xsgz\n" in out
+    assert "  # robots.txt disallows this column: it cannot be checked\n  - id: xsgz\n" in out
     assert f"  # pager: its next page could not be read (not_found): {base}/xsbg/list2.htm\n" in out
 
 
