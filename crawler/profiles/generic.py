@@ -11,7 +11,7 @@ child is a row, read through its longest-labelled link. A candidate scores
 - *link shape*: the URL with its digits folded (``info/1116/7063.htm`` → ``info/0/0.htm``). The
   items of one list share a shape; a menu's links do not;
 - *dated*: a row with a date-looking text, in its cells, inside its link (``标题（2018-12-21）``)
-  or right after a bare link (``<a>…</a> 2018-12-21<br>``);
+  or right after it (``<a>…</a> 2018-12-21<br>``, ``<dt><a>…</a></dt><dd>2018-12-21</dd>``);
 - *paged*: 1.5 when the pager's links (下一页, page numbers) sit in the block or beside it: the
   list the pager pages through, rather than a sidebar's list of as many titles.
 
@@ -187,7 +187,9 @@ def _score(block: _Block, page: _Page) -> None:
     n = len(links)
     shape, count = Counter(link.shape for link in links).most_common(1)[0]
     weight = sum(link.weight for link in links)
-    with_date = sum(link.dated or child in page.dated for child, link in block.rows.items())
+    with_date = sum(
+        link.dated or child in page.dated or _after(child) is not None for child, link in block.rows.items()
+    )
     block.shape = shape
     dated_list = with_date >= 2 and with_date * 2 >= n
     title_list = n >= 3 and count / n >= 0.6 and "0" in shape and weight / n >= 0.5
@@ -260,19 +262,20 @@ def _row(child: etree._Element, link: _Link, *, base: str, navs: dict[etree._Ele
     if url is None:
         return None
     row = row_of(child, FOUND_ROW, base=base, navs=navs, link=(link.anchor, url, link.text))
-    if row is None or row.date_text is not None or child is not link.anchor:
+    if row is None or row.date_text is not None:
         return row
-    return dataclasses.replace(row, date_text=_after(link.anchor))
+    return dataclasses.replace(row, date_text=_after(child))
 
 
-def _after(anchor: etree._Element) -> str | None:
-    """The date right after a bare link: its tail text, or the next element when that holds no link."""
-    tail = collapse(anchor.tail or "")
+def _after(element: etree._Element) -> str | None:
+    """The date right after a row's element: its tail text, or the next element when that holds no
+    link (``<a>…</a> 2018-12-21<br>``, ``<dt><a>…</a></dt><dd>2018-12-21</dd>``)."""
+    tail = collapse(element.tail or "")
     if tail:
         return tail if looks_like_date(tail) else None
-    following = anchor.getnext()
-    if following is None or following.tag == "a" or next(following.iter("a"), None) is not None:
-        return None
+    following = next(element.itersiblings(tag=etree.Element), None)
+    if following is None or len(following) > 3 or next(following.iter("a"), None) is not None:
+        return None  # a date cell is small and holds no link
     text = element_text(following)
     return text if looks_like_date(text) else None
 

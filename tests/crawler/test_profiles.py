@@ -411,6 +411,15 @@ def test_bullets_written_into_the_link_text_leave_the_title() -> None:
     assert titles(page) == ["教师聘期考核结果公示"] * 3
 
 
+def test_definition_list_rows_take_the_date_of_their_dd() -> None:
+    html = """<html><body><dl class="lb">
+      <dt><a href="/n/31.html">关于2024年端午节放假安排的通知</a></dt><dd>2024-06-01</dd>
+      <dt><a href="/n/30.html">学院召开全体教职工大会</a></dt><dd>2024-05-28</dd>
+    </dl></body></html>"""
+    page = read("", url="http://ee.example.edu.cn/tzgg/", body=html.encode())
+    assert [row.date_text for row in page.rows] == ["2024-06-01", "2024-05-28"]
+
+
 # --------------------------------------------------------------------------- dates inside links
 
 
