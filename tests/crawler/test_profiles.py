@@ -549,3 +549,15 @@ def test_a_family_that_recognises_the_page_but_reads_no_row_falls_through() -> N
     name, page = read_by("vsb_variant_pairs.html", cms="vsb")
     assert (name, len(page.rows)) == ("generic", 3)
     assert read_by("webplus_empty.html") == ("webplus", ListPage(found=True, rows=(), next_url=None))
+
+
+def test_an_article_page_with_a_related_reading_box_is_no_list() -> None:
+    related = "".join(
+        f'<li><a href="/info/1116/{n}.htm">学院召开第{n}次学术委员会会议纪要</a></li>'
+        for n in (7001, 7002, 7003)
+    )
+    html = f"""<html><body><div class="article"><h1>关于寒假放假安排的通知</h1>
+      <p>各单位：根据学校校历安排，现将2024年寒假放假有关事项通知如下。</p>
+      <p><a href="/info/1116/6999.htm">上一篇：关于开展实验室安全检查的通知</a></p></div>
+      <div class="box"><h3>相关文章</h3><ul>{related}</ul></div></body></html>"""
+    assert not read("", url="http://x.example.edu.cn/info/1116/7000.htm", body=html.encode()).found
