@@ -16,7 +16,7 @@ child is a row, read through its longest-labelled link. A candidate scores
   list the pager pages through, rather than a sidebar's list of as many titles.
 
 Candidates inside navigation, header, footer, sidebar, breadcrumb or link-list boxes
-(:data:`OUTSIDE`, or headed 友情链接/相关链接/相关文章/热点新闻 …) are left out. A block with
+(:data:`OUTSIDE`, or headed 友情链接/相关链接/相关文章/推荐阅读 …) are left out. A block with
 dated rows must have two; a title-only block must have three rows, most sharing one shape with
 an id in it (digits), and titles rather than words. Blocks beside the winner with the same tag,
 class and link shape (a list cut into several ``<ul>``) are read with it, in page order.
@@ -60,10 +60,10 @@ OUTSIDE = re.compile(
 #: ... unless the word names the content it holds (``div_submenu_content``, ``side-list``).
 INSIDE = re.compile(r"content|main|list|article|news|notice|con\d*$", re.IGNORECASE)
 OUTSIDE_TAGS = frozenset({"nav", "header", "footer", "aside", "select"})
-#: Headings of boxes beside the list: other sites, and an article's or a sidebar's reading tips.
+#: Headings of boxes beside the list: other sites, and an article's reading tips. Not 热点新闻
+#: and the like: those are also the names of columns, whose own list box they head.
 LINK_LIST_HEADING = re.compile(
-    r"友情链接|相关链接|常用链接|快速链接|网站链接|链接导航|相关(?:文章|新闻|阅读|推荐)|推荐阅读|热门(?:文章|新闻)|"
-    r"热点(?:文章|新闻)|阅读排行|点击排行"
+    r"友情链接|相关链接|常用链接|快速链接|网站链接|链接导航|相关(?:文章|新闻|阅读|推荐)|推荐阅读|阅读排行|点击排行"
 )
 _DIGITS = re.compile(r"\d+")
 _CHROME = "<>»«[]【】()（） :："
