@@ -7,7 +7,8 @@ whose message is one line naming the file, the key path and what was expected, e
 jsonapi, auto (got 'webplu'; did you mean 'webplus'?)``.
 
 The YAML never holds secrets: intranet columns name the environment variable holding their
-cookie (``auth.cookie_env``), and only the CLI and the crawler's entry point read it.
+cookie (``auth.cookie_env``), group bots (``notify``) the variables holding their webhook URL
+and signing secret, and only the CLI, the jobs and the crawler's entry point read them.
 """
 
 from __future__ import annotations
@@ -236,6 +237,33 @@ class MailSettings(_Frozen):
     dashboard_url: HttpUrl | None = None  # reports link into the dashboard when set
 
 
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+
+
+class Notify(_Frozen):
+    """A group bot the reports go to (see `monitor.reports.channels` for the kinds).
+
+    ``send: summary`` sends the office's reports (the daily summary and the weekly roll-up);
+    ``send: digests`` sends one digest of the listed ``sites``. The webhook URL and the signing
+    secret are read from the environment variables named here, never from the YAML.
+    """
+
+    id: Id
+    kind: Id  # checked against the channel registry, which lives above the config
+    webhook_env: EnvName
+    secret_env: EnvName | None = None
+    send: Literal["summary", "digests"] = "summary"
+    sites: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _sites_for_digests(self) -> Notify:
+        if self.send == "digests" and not self.sites:
+            raise ValueError("send: digests needs 'sites', the site ids whose digests go to this group")
+        if self.send == "summary" and self.sites:
+            raise ValueError("'sites' is only for send: digests (the summary covers every site)")
+        return self
+
+
 class ScheduleSettings(_Frozen):
     crawl: Cron = "0 2 * * *"
     weekly: Cron = "0 8 * * MON"
@@ -333,6 +361,7 @@ class Config(_Frozen):
     checklist: Checklist
     crawl: CrawlSettings = CrawlSettings()
     mail: MailSettings
+    notify: tuple[Notify, ...] = ()
     schedule: ScheduleSettings = ScheduleSettings()
     checks: ChecksSettings = ChecksSettings()
     campuses: tuple[Campus, ...] = Field(min_length=1)
@@ -366,6 +395,7 @@ def _config_problems(config: Config) -> Iterator[tuple[str, str]]:
         for si, site in enumerate(campus.sites)
     )
     yield from _duplicates(site_ids, "site id (site ids are unique across campuses)")
+    yield from _notify_problems(config)
     known = config.checklist.by_slug()
     for ci, campus in enumerate(config.campuses):
         for si, site in enumerate(campus.sites):
@@ -379,6 +409,15 @@ def _config_problems(config: Config) -> Iterator[tuple[str, str]]:
                             f"{here}.columns[{coli}].checklist[{k}]",
                             f"unknown checklist slug {slug!r}{_yaml.did_you_mean(slug, known)}",
                         )
+
+
+def _notify_problems(config: Config) -> Iterator[tuple[str, str]]:
+    yield from _duplicates(((f"notify[{i}].id", n.id) for i, n in enumerate(config.notify)), "notify id")
+    sites = [site.id for _, site in config.sites()]
+    for i, target in enumerate(config.notify):
+        for k, site in enumerate(target.sites):
+            if site not in sites:
+                yield f"notify[{i}].sites[{k}]", f"unknown site id {site!r}{_yaml.did_you_mean(site, sites)}"
 
 
 def _raise_first(file: Path, problems: Iterator[tuple[str, str]]) -> None:

@@ -279,9 +279,18 @@ class Finding(Base):
 
 
 class OutboxMessage(Base):
-    """An e-mail waiting to be sent (or sent): the full RFC 5322 bytes, retried until delivered."""
+    """A message waiting to be sent (or sent) on one channel, retried until delivered.
+
+    ``channel`` is ``email`` (``message`` holds the RFC 5322 bytes, ``recipients`` the
+    addresses) or the id of a ``notify`` entry (``message`` holds one part of the rendered
+    markdown; the webhook URL and its secret stay in the environment). A message too long for
+    its channel is several rows sharing ``message_key``, numbered ``part`` of ``parts``.
+    ``last_attempt_at`` is when it was last handed to the channel: the per-webhook rate limit
+    counts those.
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_channel_last_attempt_at", "channel", "last_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime]
@@ -293,6 +302,11 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None]
+    channel: Mapped[str] = mapped_column(String(64), default="email", server_default="email")
+    message_key: Mapped[str | None] = mapped_column(String(255))
+    part: Mapped[int] = mapped_column(default=1, server_default="1")
+    parts: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_attempt_at: Mapped[dt.datetime | None]
 
 
 class User(Base):
