@@ -18,6 +18,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
+from crawler.discover_api import PAGE_NAME
 from crawler.extract import decode_fix
 from crawler.middlewares import is_login_url
 from crawler.profiles.html import collapse, text_of
@@ -127,7 +128,8 @@ _MAX_ID = 40
 
 def column_id(url: str) -> str:
     """An id from the URL path: ``/xxyw/list.htm`` → xxyw, ``/17860/list.htm`` → c17860,
-    ``/category/10`` → category_10, ``/index/tzgg.htm`` → tzgg; ascii, starting with a letter."""
+    ``/category/10`` → category_10, ``/index/tzgg.htm`` → tzgg, ``/news.php?cat_id=1341`` →
+    news_1341; ascii, starting with a letter."""
     parts = urlsplit(url)
     segments = [_slug(_PAGE_SUFFIX.sub("", unquote(s))) for s in parts.path.split("/")]
     kept = [s for s in segments if s and not GENERIC_SEGMENT.match(s)]
@@ -136,8 +138,11 @@ def column_id(url: str) -> str:
         tail.insert(0, segment)
         if re.search("[a-z]", segment):
             break
+    numbered = [v for k, v in parse_qsl(parts.query) if v.isdigit() and not PAGE_NAME.match(k)]
     if not tail:
         tail = [_slug(f"{key}_{value}") for key, value in parse_qsl(parts.query)[-1:]]
+    elif numbered:  # news.php?cat_id=1341 and ?cat_id=1342 are two columns of one script
+        tail.append(numbered[-1])
     found = "_".join(tail)[:_MAX_ID].strip("_-") or "column"
     return found if re.match("[a-z]", found) else f"c{found}"
 

@@ -151,6 +151,8 @@ def test_without_nav_or_more_links_every_page_link_on_the_host_is_a_candidate() 
         ("/News/List.HTML", "news"),
         ("/2024-xw/list.htm", "c2024-xw"),
         ("/list.jsp?urltype=tree.TreeTempUrl&wbtreeid=1011", "wbtreeid_1011"),
+        ("/news.php?cat_id=1341", "news_1341"),
+        ("/xwzx/list.php?page=2&cat=tz", "xwzx"),
         ("/%E9%80%9A%E7%9F%A5/list.htm", "column"),
     ],
 )
