@@ -215,11 +215,7 @@ def read_candidate(
     rows = _own_rows(listing, url, page.url)
     if listing.rows and not rows:  # every link leads to other sites: a directory, no column of items
         return None
-    notes = list(_date_notes(rows))
-    if rows and not is_home:
-        notes.append(check_pager(listing, column=column, fetched=fetched, today=today))
-        if notes[-1] == NO_NEXT_PAGE and not any(row.published_on for row in rows):
-            notes.append("no dates and one page only: check that it is a column of items")
+    notes = () if is_home else _notes(listing, rows, column=column, fetched=fetched, today=today)
     return Proposal(
         id="",
         name=name,
@@ -232,7 +228,7 @@ def read_candidate(
         items_seen=len(rows),
         newest=max((row.published_on for row in rows if row.published_on), default=None),
         api=api,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 
@@ -282,6 +278,18 @@ def _json_listing(
         if listing.rows:
             return listing, column
     return None
+
+
+def _notes(
+    listing: Listing, rows: Sequence[Listed], *, column: Column, fetched: Fetched, today: dt.date
+) -> tuple[str, ...]:
+    """The comment lines after a column's first: where its dates come from, and its pager."""
+    notes = list(_date_notes(rows))
+    if rows:
+        notes.append(check_pager(listing, column=column, fetched=fetched, today=today))
+        if notes[-1] == NO_NEXT_PAGE and not any(row.published_on for row in rows):
+            notes.append("no dates and one page only: check that it is a column of items")
+    return tuple(notes)
 
 
 def _date_notes(rows: Sequence[Listed]) -> Iterable[str]:
