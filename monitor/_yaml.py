@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,10 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):  # ? [a] or {[a]: b}: PyYAML's own check comes too late here
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a {type(key).__name__} cannot be a key", key_node.start_mark
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
@@ -73,8 +77,13 @@ def load_mapping(path: Path) -> dict[str, Any]:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ConfigError(f"{path}: invalid YAML: {where}{exc.problem}") from None
+    except yaml.reader.ReaderError as exc:  # NUL and most control characters: YAML refuses them
+        code = f" (U+{exc.character:04X})" if isinstance(exc.character, int) else ""
+        raise ConfigError(f"{path}: invalid YAML: character {exc.position + 1}: {exc.reason}{code}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:  # PyYAML builds nested values recursively; libyaml stops at 1000 levels
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     return data
@@ -90,6 +99,8 @@ def key_path(loc: tuple[int | str, ...]) -> str:
     """('campuses', 0, 'sites', 3, 'cms') -> 'campuses[0].sites[3].cms'."""
     out = ""
     for part in loc:
+        if isinstance(part, str) and not part.isprintable():  # a key with a line break stays on one line
+            part = repr(part)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 

@@ -92,7 +92,7 @@ def _check_month_day(value: str) -> str:
 def _check_timezone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a 300-letter name
         raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
     return value
 
@@ -443,7 +443,7 @@ def load_config(path: Path) -> Config:
     """Load one institution's YAML file and the checklist it names; validate everything."""
     data = _yaml.load_mapping(path)
     checklist_name = data.get("checklist")
-    if not isinstance(checklist_name, str) or not checklist_name:
+    if not isinstance(checklist_name, str) or not checklist_name or not checklist_name.isprintable():
         raise ConfigError(
             f"{path}: checklist: expected the path of the checklist file, such as checklist.yaml"
         )
