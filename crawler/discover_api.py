@@ -205,7 +205,7 @@ _LINKY = re.compile(r"^(?:https?://|/|\./|\.\./)|\.(?:s?html?|jsp|php|aspx?|psp|
 #: Date keys, best first: publication, then a plain date or time, then creation, then update.
 _DATE_KEYS = (
     re.compile(r"publish|pub|release|issue|fbsj|fbrq|posted", re.I),
-    re.compile(r"date|time|day|rq|sj", re.I),
+    re.compile(r"^(?!.*(?:create|add|insert|update|modif|edit)).*(?:date|time|day|rq|sj)", re.I),
     re.compile(r"create|add|insert|cjsj", re.I),
     re.compile(r"update|modif|edit", re.I),
 )

@@ -688,6 +688,10 @@ def test_script_endpoints(html: str, expected: list[tuple[str, int]]) -> None:
          ("result.rows", "name", "href", "t")),
         ({"list": [{"attributes": {"subject": "招聘公告发布"}, "links": {"self": "/node/1"}}]},
          ("list", "attributes.subject", "links.self", None)),
+        ({"rows": [{"title": "通知", "url": "/1.htm", "createTime": "2026-10-01", "showDate": "2026-10-02"}]},
+         ("rows", "title", "url", "showDate")),  # a plain date before a creation date
+        ({"rows": [{"title": "通知", "url": "/1.htm", "updateTime": "2026-10-03", "addTime": "2026-10-01"}]},
+         ("rows", "title", "url", "addTime")),  # a creation date before an update
         ({"data": [{"title": "学校新闻", "image": "/a.jpg"}]}, None),  # no link to an item
         ({"data": [1, 2, 3]}, None),
         ([{"title": "顶层列表", "url": "/a/1.htm"}], None),  # a top-level list: no items path
