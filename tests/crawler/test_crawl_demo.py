@@ -33,6 +33,7 @@ from monitor.demo import (
     expected_items,
     expected_outcomes,
 )
+from monitor.demo.configfile import CmsChoice
 from monitor.demo.routes import build_index, resolve
 from monitor.store import crawls
 
@@ -147,10 +148,14 @@ def disallowed_paths(campus: DemoCampus) -> dict[str, tuple[str, ...]]:
     return {site.id: site.robots_disallow for site in campus.sites() if site.robots_disallow}
 
 
+@pytest.mark.parametrize("cms", ["family", "auto"])
 def test_a_nightly_crawl_with_nothing_new_costs_at_most_1_05_requests_per_column(
-    campus: DemoCampus, server: DemoServer, config_path: Path, db_url: str
+    campus: DemoCampus, server: DemoServer, config_path: Path, db_url: str, cms: CmsChoice
 ) -> None:
     """Robots.txt excluded; title-only and year-less columns included: no article is opened again."""
+    checklist = str(ROOT / "config" / "checklist.yaml")
+    yaml = demo_config_yaml(campus, port=server.port, checklist_path=checklist, cms=cms)
+    config_path.write_text(yaml, encoding="utf-8")
     assert xxgk(config_path, db_url, "crawl", "--full", "--today", TODAY.isoformat())[0] == 0
     first = server.requests()
     opened = [r for r in first if r.status == 200]
