@@ -31,7 +31,7 @@ import datetime as dt
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -216,6 +216,8 @@ def read_candidate(
     if listing.rows and not rows:  # every link leads to other sites: a directory, no column of items
         return None
     notes = () if is_home else _notes(listing, rows, column=column, fetched=fetched, today=today)
+    if not rows and not is_home:
+        notes += tuple(_unread_endpoints(page, fetched=fetched))
     return Proposal(
         id="",
         name=name,
@@ -255,6 +257,13 @@ def _disallowed(name: str, url: str, *, checklist: Checklist, endpoint: str | No
         notes=(f"its page is filled from {endpoint}, which robots.txt disallows",) if endpoint else (),
         robots_disallowed=True,
     )
+
+
+def _unread_endpoints(page: TextResponse, *, fetched: Fetched) -> Iterator[str]:
+    """Why the JSON endpoints that a blank page's scripts read gave no list."""
+    for endpoint in script_endpoints(page):
+        why = fetched.failure(endpoint.url) or "no list of entries with a title and a link in it"
+        yield f"its page's script reads {endpoint.url}: {why}"
 
 
 def _disallowed_endpoint(page: TextResponse, *, fetched: Fetched) -> str | None:

@@ -548,6 +548,22 @@ def test_a_shell_whose_endpoint_robots_txt_disallows_is_proposed_marked() -> Non
     )
 
 
+def test_a_blank_shell_whose_endpoint_fails_says_why() -> None:
+    script = '<script>$.get("/api/l?page=1", f)</script>'
+    home = HtmlResponse(
+        url=f"{TRICKY}/", body=_page("首页", '<ul class="menu"><li><a href="/kx/">快讯</a></ul>')
+    )
+    bare = HtmlResponse(url=f"{TRICKY}/kx/", body=_page("快讯", f'<div id="list"></div>{script}'))
+    blank = bare.replace(
+        body=_page("快讯", f'<div id="wp_news_w9"><ul class="wp_article_list"></ul></div>{script}')
+    )
+    failed = {f"{TRICKY}/api/l?page=1": "not_found"}
+    assert propose(home, {bare.url: bare}, checklist=CHECKLIST, today=TODAY, failed=failed) == []  # no list
+    (kx,) = propose(home, {blank.url: blank}, checklist=CHECKLIST, today=TODAY, failed=failed)
+    assert (kx.cms, kx.items_seen) == ("webplus", 0)  # an empty WebPlus list: proposed, and why it is empty
+    assert kx.notes == (f"its page's script reads {TRICKY}/api/l?page=1: not_found",)
+
+
 def test_a_one_page_title_only_list_is_proposed_with_a_word_of_doubt() -> None:
     home = HtmlResponse(
         url=f"{TRICKY}/",
