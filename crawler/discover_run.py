@@ -130,6 +130,10 @@ def discovery_settings(config: Config | None) -> dict[str, Any]:
         "BOT_NAME": "xxgk-monitor",
         "USER_AGENT": GENERIC_USER_AGENT.format(version("xxgk-monitor")),
         "ROBOTSTXT_OBEY": True,
+        "DOWNLOADER_MIDDLEWARES": {  # the crawler's: every waiting request gets the parser
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.RobotsMiddleware": 100,
+        },
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
         "DOWNLOAD_DELAY": 0.5,
         "AUTOTHROTTLE_ENABLED": True,
