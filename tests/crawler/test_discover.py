@@ -367,7 +367,10 @@ def discover_config(directory: Path) -> Path:
     return config_path
 
 
-def test_xxgk_discover_end_to_end(tmp_path: Path, loopback_site: str) -> None:
+def test_xxgk_discover_end_to_end(
+    tmp_path: Path, loopback_site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # its robots.txt cache (var/cache) is this test's own
     code, out, err = xxgk("discover", f"{loopback_site}/", config=discover_config(tmp_path / "config"))
     assert code == 0, err
     assert out.startswith("columns:\n  # 3 items, newest 2026-11-20\n  - id: home\n")
@@ -721,7 +724,10 @@ def test_infer_mapping(payload: object, expected: tuple[str, str, str, str | Non
     assert (mapping and (mapping.items, mapping.title, mapping.link, mapping.date)) == expected
 
 
-def test_xxgk_discover_on_the_tricky_site_never_asks_for_a_disallowed_page(tmp_path: Path) -> None:
+def test_xxgk_discover_on_the_tricky_site_never_asks_for_a_disallowed_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a cold robots.txt cache, as on a first run
     with serving(TRICKY_SITE, robots=TRICKY_ROBOTS) as (base, seen):
         code, out, err = xxgk("discover", f"{base}/", config=discover_config(tmp_path / "config"))
     assert code == 0, err
