@@ -14,18 +14,22 @@ import pytest
 
 from monitor import store
 from monitor.store import crawls
-from tests.crawler.loopback import Site, config_yaml, list_page, serving, xxgk
+from tests.crawler.loopback import Site, article_page, config_yaml, list_page, serving, xxgk
 
 ROBOTS = "User-agent: *\nDisallow: /col.htm\nDisallow: /col/\n"
 ROWS = [(f"/info/{n}.htm", f"关于第{n}批项目的通知", f"2026-11-{20 - n:02d}") for n in range(1, 8)]
 DISALLOWED = ("/col.htm", "/col/")
+TITLES = [(f"/go/{n}.htm", f"第{n}期学术报告通知") for n in range(1, 7)]
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
     paths = ("/ok/list.htm", "/col.htm", "/col/list2.htm", "/col/list3.htm")
     pages = {path: list_page(ROWS) for path in paths}
-    redirects = {"/moved.htm": "/col/list2.htm", "/gone.htm": "/col.htm"}
+    redirects = {"/moved.htm": "/col/list2.htm", "/gone.htm": "/col.htm", "/go/1.htm": "/col/a.htm"}
+    # a title-only list whose first article redirects into the disallowed directory
+    pages["/titles/list.htm"] = list_page([(href, title, "") for href, title in TITLES])
+    pages["/col/a.htm"] = article_page("第1期学术报告通知", "2026-11-01")
     with serving(Site(pages=pages, redirects=redirects, robots=ROBOTS)) as running:
         yield running
 
@@ -40,6 +44,7 @@ def config(tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch) -> Path:
         "gone": {"url": "/gone.htm"},
         "sub": {"url": "/col/list2.htm"},
         "sub2": {"url": "/col/list3.htm"},
+        "titles": {"url": "/titles/list.htm"},
     }
     path = tmp_path / "t.yaml"
     path.write_text(config_yaml(site, columns), encoding="utf-8")
@@ -80,7 +85,8 @@ def test_a_cold_cache_fetches_no_disallowed_page(tmp_path: Path, site: Site, con
     assert code == 0, out
     assert site.seen[0] == "/robots.txt"
     assert disallowed(site.seen) == []
-    assert sorted(site.seen[1:]) == ["/gone.htm", "/moved.htm", "/ok/list.htm"]  # redirects not followed
+    lists = [path for path in site.seen[1:] if not path.startswith("/go/")]
+    assert sorted(lists) == ["/gone.htm", "/moved.htm", "/ok/list.htm", "/titles/list.htm"]
     assert outcomes(f"sqlite:///{tmp_path / 'x.db'}") == {
         "ok": "ok",
         "col": "robots_disallowed",
@@ -88,6 +94,7 @@ def test_a_cold_cache_fetches_no_disallowed_page(tmp_path: Path, site: Site, con
         "gone": "robots_disallowed",
         "sub": "robots_disallowed",
         "sub2": "robots_disallowed",
+        "titles": "ok",
     }
 
 
@@ -99,7 +106,8 @@ def test_a_warm_cache_fetches_no_disallowed_page_either(tmp_path: Path, site: Si
     assert site.seen.count("/robots.txt") == 1  # the second crawl read it from the cache
     assert disallowed(site.seen) == []
     assert outcomes(db_url)["col"] == "robots_disallowed"
-    assert stored_urls(db_url) == {site.url(href) for href, _, _ in ROWS}
+    assert stored_urls(db_url) == {site.url(href) for href, *_ in ROWS + TITLES}
+    assert site.seen.count("/go/1.htm") == 1  # its redirect was not followed, nor is it asked again
 
 
 def test_redirects_to_allowed_pages_are_still_followed(tmp_path: Path, site: Site, config: Path) -> None:
