@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from pydantic import ValidationError
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 from w3lib.url import safe_url_string
@@ -226,16 +227,23 @@ def infer_mapping(response: TextResponse, endpoint: Endpoint, *, today: dt.date)
     for path, entries in sorted(_entry_lists(data, ""), key=lambda found: -len(found[1])):
         fields = _fields(entries, today=today)
         if fields is not None:
-            title, link, date = fields
-            return ApiMapping(
-                url=endpoint.template,
-                items=path,
-                title=title,
-                link=link,
-                date=date,
-                first_page=endpoint.first_page,
-            )
+            return _mapping(endpoint, path, *fields)
     return None
+
+
+def _mapping(endpoint: Endpoint, items: str, title: str, link: str, date: str | None) -> ApiMapping | None:
+    """The mapping, or None when the config would refuse it (a URL it does not take)."""
+    try:
+        return ApiMapping(
+            url=endpoint.template,
+            items=items,
+            title=title,
+            link=link,
+            date=date,
+            first_page=endpoint.first_page,
+        )
+    except ValidationError:
+        return None
 
 
 def _entry_lists(data: Any, path: str, depth: int = 0) -> Iterator[tuple[str, list[dict[str, Any]]]]:
