@@ -4,10 +4,14 @@ Some column pages are an empty shell that a script fills from a JSON endpoint (S
 ``/_wp3services/generalQuery``, a custom ``/api/list?page=1``). :func:`script_endpoints` finds the
 endpoint in the page: the first argument of ``fetch(…)``, ``$.ajax(…)``/``$.get(…)``/``$.getJSON(…)``
 /``$.post(…)``, ``axios.get(…)``, ``xhr.open("GET", …)``, a ``url: …`` key of an options object, or
-a ``data-url``/``data-api`` attribute. A URL may be built from string pieces and a page variable
-(``"/api/list?page=" + page``, `` `/api/list?page=${page}` ``); any other variable makes the URL
-unknowable, and it is left out. The page number becomes ``{page}``: the variable, else the query
-parameter named like a page (page, pageIndex, pageNo, pn, curPage, …).
+a ``data-url``/``data-api`` attribute. A URL may be built from string pieces, string variables of
+the same script and a page variable (``"/api/list?page=" + page``, `` `/api/list?page=${page}` ``);
+any other variable makes the URL unknowable, and it is left out. The request's data object
+(``$.ajax({url: u, data: {columnId: 5, pageIndex: pageIndex}})``, ``$.get(u, {…})``) joins the
+query: real Sudy shells POST it, and ``generalQuery`` answers the same by GET (keys whose value is
+another variable are left out, to the server's default). The page number becomes ``{page}``: the
+page variable or key, else the query parameter named like a page (page, pageIndex, pageNo, pn,
+curPage, …) valued 0 or 1.
 
 :func:`infer_mapping` reads one fetched page of the endpoint and names, by the values and then by
 the key names, the list of entries (``data``, ``data.rows``), the title, the link and the date

@@ -2,8 +2,11 @@
 
 One call of :func:`discover` runs one Scrapy crawl (a reactor cannot restart, so the monitor
 starts this as a subprocess, like a crawl): the home page, then every candidate link of
-:func:`crawler.discover.candidate_links` (at most ``max_pages``), collected in the spider; the
-proposal is built after the crawl by :func:`crawler.discover.propose`. Nothing is stored.
+:func:`crawler.discover.candidate_links` (at most ``max_pages``), then what reading each candidate
+still needs (:func:`crawler.discover.wanted`: its next list page, the JSON endpoint its script
+reads and that endpoint's next page), each URL once; responses and failed requests' outcomes
+(``robots_disallowed`` …) are collected in the spider, and the proposal is built after the
+crawl by :func:`crawler.discover.propose`. Nothing is stored.
 
 Politeness is the institution's (:func:`crawler.settings.scrapy_settings`) when a config is given;
 otherwise robots.txt is obeyed, two requests per host, 0.5 s apart, with an honest User-Agent.
