@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 
 from crawler.dates import DateText, resolve, resolve_checked
+from crawler.extract import date_rows, redate
+from crawler.profiles import Row
 
 D = dt.date
 
@@ -68,3 +70,54 @@ def test_the_articles_dates_re_date_the_rows_around_them() -> None:
     assert resolve(found, today=D(2026, 1, 10)) == [
         D(2023, 5, 30), D(2025, 12, 24), D(2025, 12, 20), D(2025, 11, 30), D(2025, 1, 4),
     ]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- rows of a page
+
+ROW_TODAY = D(2026, 1, 10)
+
+
+def page_rows(*texts: str, pinned: int | None = None) -> list[Row]:
+    """Rows with these date texts; the ``pinned``-th (0-based) carries a 置顶 marker."""
+    return [
+        Row(url=f"http://x.edu.cn/info/{n}.htm", title=f"通知{n}", date_text=text, pinned=n - 1 == pinned)
+        for n, text in enumerate(texts, start=1)
+    ]
+
+
+def test_date_rows_flag_the_guesses_and_a_pinned_year_less_row() -> None:
+    rows = date_rows(page_rows("[03-01]", "05-30", "12-24", "2025-12-20", pinned=0), today=ROW_TODAY)
+    assert [(r.published_on, r.date_source, r.verify) for r in rows] == [
+        (D(2025, 3, 1), "list_inferred", True),  # pinned: its year rests on today alone
+        (D(2025, 5, 30), "list_inferred", True),  # the first guess, above a boundary
+        (D(2024, 12, 24), "list_inferred", True),  # the boundary
+        (D(2025, 12, 20), "list", False),
+    ]
+
+
+def test_redate_trusts_the_articles_and_moves_the_rows_around_them() -> None:
+    rows = date_rows(page_rows("05-30", "12-24", "12-20", "11-30"), today=ROW_TODAY)
+    anchors = {rows[0].url: D(2023, 5, 30), rows[1].url: D(2025, 12, 24)}
+    again = redate(rows, today=ROW_TODAY, anchors=anchors)
+    assert [(r.published_on, r.date_source, r.verify) for r in again] == [
+        (D(2023, 5, 30), "article", False),
+        (D(2025, 12, 24), "article", False),
+        (D(2025, 12, 20), "list_inferred", False),
+        (D(2025, 11, 30), "list_inferred", False),
+    ]
+
+
+def test_redate_continues_the_page_before() -> None:
+    rows = date_rows(page_rows("11-20", "11-02"), today=D(2026, 11, 26))
+    assert rows[0].verify  # alone, its year rests on today
+    again = redate(rows, today=D(2026, 11, 26), start=D(2025, 12, 1))
+    assert [(r.published_on, r.verify) for r in again] == [(D(2025, 11, 20), False), (D(2025, 11, 2), False)]
+
+
+def test_full_dates_and_url_dates_are_never_checked() -> None:
+    rows = [
+        Row(url="http://x.edu.cn/2025/1201/c1a2/page.htm", title="甲", date_text="12-01"),
+        Row(url="http://x.edu.cn/a/2025/11/20/3.htm", title="乙", date_text="11-20"),
+        Row(url="http://x.edu.cn/info/4.htm", title="丙", date_text="2025-11-02"),
+    ]
+    assert [r.verify for r in date_rows(rows, today=ROW_TODAY)] == [False, False, False]
