@@ -23,6 +23,12 @@ Date policy (sources are ``crawler.dates.DATE_SOURCES``):
 5. A row still undated needs its article page (``needs_article``), except an attachment, which
    has none and stays undated. When that article cannot be fetched, the spider keeps
    :func:`fallback_date` (the WebPlus creation date → ``url_created``) if there is one.
+6. An inferred year that rests on a guess is checked (``Listed.verify``, see
+   :func:`dates.resolve_checked`): the first year-less row of a first page, each row where the
+   year chain moves a year back and the top row above such a boundary, each pinned year-less
+   row. The spider opens their articles once (or takes the date stored from them), and
+   :func:`redate` dates the page again around those dates (``article``) and after the last date
+   of the page before it, so that a column's year chain runs across its pages.
 
 Decoding: Scrapy believes a page's declared charset. Pages that declare gb2312/GBK but are
 stored as UTF-8 exist (campus-cms.md §4), and Scrapy then decodes them into mojibake; so do
@@ -101,7 +107,10 @@ def date_rows(rows: Sequence[Row], *, today: dt.date, start: dt.date | None = No
     of the page before (None for a first page, or when it is not known)."""
     texts = [dates.parse(row.date_text, today=today) if row.date_text else None for row in rows]
     resolved = _resolve(rows, texts, today=today, start=start)
-    return tuple(_listed(row, text, *placed) for row, text, placed in zip(rows, texts, resolved, strict=True))
+    return tuple(
+        _listed(row, text, *placed, today=today)
+        for row, text, placed in zip(rows, texts, resolved, strict=True)
+    )
 
 
 def redate(
@@ -122,7 +131,7 @@ def redate(
         if row.url in anchors:
             out.append(replace(row, published_on=anchors[row.url], date_source="article", verify=False))
         elif row.date_source == "list_inferred":
-            published_on, source = _dated(text, day, url_day=dates.url_date(row.url))
+            published_on, source = _dated(text, day, url_day=_url_day(row.url, today=today))
             verify = verify and source == "list_inferred" and not row.is_attachment
             out.append(replace(row, published_on=published_on, date_source=source, verify=verify))
         else:
@@ -162,8 +171,10 @@ def _resolve(
     return placed
 
 
-def _listed(row: Row, text: dates.DateText | None, day: dt.date | None, verify: bool) -> Listed:
-    published_on, source = _dated(text, day, url_day=dates.url_date(row.url))
+def _listed(
+    row: Row, text: dates.DateText | None, day: dt.date | None, verify: bool, *, today: dt.date
+) -> Listed:
+    published_on, source = _dated(text, day, url_day=_url_day(row.url, today=today))
     return Listed(
         url=row.url,
         title=row.title,
@@ -174,6 +185,13 @@ def _listed(row: Row, text: dates.DateText | None, day: dt.date | None, verify: 
         needs_article=published_on is None and not row.is_attachment,
         verify=verify and source == "list_inferred" and not row.is_attachment,
     )
+
+
+def _url_day(url: str, *, today: dt.date) -> dt.date | None:
+    """The publication date in the URL (:func:`dates.url_date`), unless it is after today: a path
+    such as /article/2099/12/31/ dates nothing."""
+    day = dates.url_date(url)
+    return day if day and day <= today else None
 
 
 def _dated(
