@@ -88,8 +88,11 @@ def _date_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is _MISSING or value is None:
         return None
     if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
-        return dt.datetime.fromtimestamp(seconds, TIMEZONE).date().isoformat()
+        try:
+            seconds = value / 1000 if value > 10**11 else value
+            return dt.datetime.fromtimestamp(seconds, TIMEZONE).date().isoformat()
+        except (OverflowError, OSError, ValueError):  # NaN, or past the years a date can hold: no date
+            return None
     return collapse(str(value)) or None
 
 
