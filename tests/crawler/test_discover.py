@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -42,7 +43,7 @@ from crawler.urls import canonical
 from monitor import crawl
 from monitor.cli import main
 from monitor.config import ApiMapping, Column, Config, load_checklist, load_config
-from monitor.demo import DemoCampus, DemoServer, build_campus
+from monitor.demo import DemoCampus, DemoServer, build_campus, demo_config_yaml
 from monitor.demo.paging import API_ROWS
 from monitor.demo.truth import ListColumn, list_columns
 from monitor.errors import CrawlError
@@ -760,6 +761,7 @@ class DemoDiscovery:
     errors: str  # stderr
     requests: list[str]  # every path the demo server was asked for
     home: dict[str, str]  # site id → home page URL
+    apis: dict[str, dict[str, Any]]  # column URL → the api mapping of the demo's own config
 
 
 @pytest.fixture(scope="module")
@@ -778,10 +780,18 @@ def demo_discovery() -> DemoDiscovery:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
         requests = [entry.target for entry in server.requests()]
         truth = list_columns(campus, port=server.port)
+        shipped = yaml.safe_load(demo_config_yaml(campus, port=server.port, checklist_path="checklist.yaml"))
+    apis = {
+        c["url"]: c["api"]
+        for area in shipped["campuses"]
+        for s in area["sites"]
+        for c in s["columns"]
+        if "api" in c
+    }
     documents = done.stdout.split("\n---\n")
     assert len(documents) == len(home), done.stderr
     blocks = dict(zip(home, documents, strict=True))
-    return DemoDiscovery(campus, truth, blocks, done.stderr, requests, home)
+    return DemoDiscovery(campus, truth, blocks, done.stderr, requests, home, apis)
 
 
 def test_discover_proposes_every_list_column_of_every_demo_site_and_nothing_else(
@@ -800,6 +810,8 @@ def test_discover_proposes_every_list_column_of_every_demo_site_and_nothing_else
             got = proposed[url]
             assert got["name"] == listed.name
             assert got.get("api", {}).get("url") == listed.api, url
+            if listed.api:  # the whole mapping, as the demo's own config has it (first_page 1 by default)
+                assert {"first_page": 1, **got["api"]} == run.apis[url]
             assert (got["cms"] == "jsonapi") == (listed.cms == "jsonapi"), url
     disallowed = {path for demo_site in run.campus.sites() for path in demo_site.robots_disallow}
     assert len(disallowed) == 3  # wh-zsb /lqcx/, hxxy /xsgz.htm and /xsgz/
