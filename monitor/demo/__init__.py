@@ -8,8 +8,9 @@ exact ground truth. ``xxgk demo``, the crawler's end-to-end tests and the benchm
         assert stored == expected_items(campus)        # the port is known once served
     campus.publish("news", "xxyw", 3, on=date.today())  # for incremental crawls
 
-``build_campus(..., new_columns=True)`` adds issue 10's sites (title-only, URL-dated, VSB variant,
-year-less, dates-in-link lists and a VSB column robots.txt disallows; see ``layout.NEW_SITES``).
+The small campus has issue 10's sites (title-only, URL-dated, VSB variant, year-less,
+dates-in-link and JSON-shell lists, a VSB column robots.txt disallows; ``layout.NEW_SITES``);
+``new_columns=False`` leaves them out, ``new_columns=True`` adds them to the hit scale too.
 ``list_columns(campus)`` gives each site's list columns as ``xxgk discover`` should propose them;
 ``demo_config_yaml(..., cms="auto")`` writes every HTML column as ``cms: auto`` (no selectors);
 ``DemoServer.requests()`` lists every request the sites received.

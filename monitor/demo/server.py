@@ -21,7 +21,7 @@ from types import TracebackType
 import uvicorn
 
 from monitor.demo.app import DemoApp, Logged
-from monitor.demo.generate import NEW_COLUMNS, build_campus
+from monitor.demo.generate import build_campus
 from monitor.demo.model import DemoCampus
 
 log = logging.getLogger(__name__)
@@ -172,8 +172,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help="YYYY-MM-DD")
     parser.add_argument(
-        "--new-columns", action=argparse.BooleanOptionalAction, default=NEW_COLUMNS,
-        help="serve issue 10's sites too (title-only, URL-dated, VSB variants, …)",
+        "--new-columns", action=argparse.BooleanOptionalAction, default=None,
+        help="issue 10's sites (title-only, URL-dated, VSB variants, …); default: on at small scale",
     )  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

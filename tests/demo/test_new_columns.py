@@ -245,7 +245,9 @@ def test_the_server_logs_every_request() -> None:
         assert [r.target for r in server.requests("sz-rwxy")] == ["/news.php?cat_id=1342&page=2"]
 
 
-def test_new_columns_leave_the_other_sites_alone(campus: DemoCampus, new_campus: DemoCampus) -> None:
+def test_new_columns_leave_the_other_sites_alone(new_campus: DemoCampus) -> None:
+    campus = build_campus(today=TODAY, new_columns=False)
+
     def items(c: DemoCampus) -> dict[str, list[tuple[str, str, object]]]:
         return {
             s.id: [(i.href, i.title, i.published_on) for col in s.columns for i in col.items]
