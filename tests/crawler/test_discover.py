@@ -34,6 +34,7 @@ from crawler.discover import (
     column_kind,
     guess_checklist,
     propose,
+    read_candidate,
     to_yaml,
     unique_ids,
     wanted,
@@ -860,3 +861,24 @@ def test_demo_proposals_say_what_was_seen_and_paste_as_a_config(
             assert len(notes[proposed_id]) == len(wanted_notes), (site_id, proposed_id, notes[proposed_id])
             for note, start in zip(notes[proposed_id], wanted_notes, strict=True):
                 assert start in note, (site_id, proposed_id, note)
+
+
+# ----------------------------------------------------------------------------- real pages
+
+REAL_LISTS = Path(__file__).resolve().parents[3] / "shared" / "realpages" / "lists"
+
+
+@pytest.mark.skipif(not REAL_LISTS.is_dir(), reason="../shared/realpages is not checked out")
+@pytest.mark.parametrize("name", sorted(p.stem for p in REAL_LISTS.glob("*.json")))
+def test_every_real_list_page_is_proposed_with_its_rows_and_a_pager(name: str) -> None:
+    """Nobody here wrote these pages: each, met as a candidate, is proposed as a column."""
+    label = json.loads((REAL_LISTS / f"{name}.json").read_text(encoding="utf-8"))
+    url = label["url"]
+    page = HtmlResponse(url=url, body=(REAL_LISTS / f"{name}.html").read_bytes())
+    today = dt.date.fromisoformat(label["saved_on"][:10])
+    proposal = read_candidate("栏目", url, Fetched({url: page}), checklist=CHECKLIST, today=today)
+    assert proposal is not None
+    assert proposal.items_seen >= len(label["rows"]) // 2 > 0
+    assert proposal.notes[-1].startswith(
+        ("pager: its next page was not fetched: http", "pager: no next page")
+    )
