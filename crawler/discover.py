@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
-from scrapy.http import TextResponse
+from scrapy.http import HtmlResponse, TextResponse
 
 from crawler.discover_api import infer_mapping, script_endpoints
 from crawler.discover_links import candidate_links, clean_name, column_id, unique_ids
@@ -197,7 +197,7 @@ def read_candidate(
     if fetched.failure(url) == "robots_disallowed":
         return _disallowed(name or column_id(url), url, checklist=checklist)
     page = fetched.get(url)
-    if page is None:
+    if not isinstance(page, HtmlResponse):  # a column's page is HTML (a JSON answer is an endpoint)
         return None
     name = name or _page_title(page) or column_id(url)
     column = Column(id="discovered", name=name, url=url, cms="auto", kind="notice")

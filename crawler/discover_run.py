@@ -63,7 +63,7 @@ class DiscoverSpider(scrapy.Spider):
         self.home: TextResponse | None = None
         self.pages: dict[str, TextResponse] = {}
         self.failed: dict[str, str] = {}
-        self.requested: set[str] = set()
+        self.waiting: dict[str, list[tuple[str, str]]] = {}  # URL asked for → candidates that need it
         self.error: str | None = None
 
     async def start(self) -> AsyncIterator[Any]:
@@ -79,20 +79,28 @@ class DiscoverSpider(scrapy.Spider):
         for name, url in candidate_links(response)[: self.max_pages]:
             yield from self._requests(url, candidate=(name, url))
 
-    def parse_page(self, response: Response, url: str, candidate: tuple[str, str]) -> Iterator[Request]:
+    def parse_page(self, response: Response, url: str) -> Iterator[Request]:
         if _unusable(response):
             self.failed[url] = "unusable"
         else:
             assert isinstance(response, TextResponse)
             self.pages[url] = response
-        yield from self._next(candidate)
+        yield from self._arrived(url)
 
     def page_failed(self, failure: Failure) -> Iterator[Request]:
         outcome, _, message = mw.outcome_for_failure(failure)
         kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
         self.logger.info("skipped %s: %s (%s)", kwargs["url"], outcome, message)
         self.failed[kwargs["url"]] = outcome
-        yield from self._next(kwargs["candidate"])
+        yield from self._arrived(kwargs["url"])
+
+    def _arrived(self, url: str) -> Iterator[Request]:
+        """What the candidates that waited for this URL need next (two may share an endpoint)."""
+        for candidate in self.waiting.pop(url, []):
+            try:
+                yield from self._next(candidate)
+            except Exception:  # one odd page must not stall the candidates waiting beside it
+                self.logger.exception("cannot read %s", candidate[1])
 
     def _next(self, candidate: tuple[str, str]) -> Iterator[Request]:
         """Requests for what reading the candidate still lacks (each URL once)."""
@@ -102,9 +110,16 @@ class DiscoverSpider(scrapy.Spider):
             yield from self._requests(needed, candidate=candidate)
 
     def _requests(self, url: str, *, candidate: tuple[str, str]) -> Iterator[Request]:
-        if url not in self.requested:
-            self.requested.add(url)
-            kwargs = {"url": url, "candidate": candidate}
+        """A request for ``url`` unless one was made; either way ``candidate`` waits for it."""
+        if url in self.pages or url in self.failed:
+            yield from self._next(candidate)
+            return
+        first = url not in self.waiting
+        waiters = self.waiting.setdefault(url, [])
+        if candidate not in waiters:
+            waiters.append(candidate)
+        if first:
+            kwargs = {"url": url}
             yield Request(
                 url, callback=self.parse_page, errback=self.page_failed, cb_kwargs=kwargs, dont_filter=True
             )

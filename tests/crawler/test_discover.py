@@ -882,3 +882,22 @@ def test_every_real_list_page_is_proposed_with_its_rows_and_a_pager(name: str) -
     assert proposal.notes[-1].startswith(
         ("pager: its next page was not fetched: http", "pager: no next page")
     )
+
+
+def test_a_candidate_waiting_for_a_page_another_asked_for_goes_on_once_it_arrives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    api = "/api/list?cat=kx&page=1"  # the menu links the endpoint itself too: asked for as a candidate
+    menu = f'<ul class="menu"><li><a href="{api}">接口</a></li><li><a href="/kx/list.htm">快讯</a></li></ul>'
+    files = {path: TRICKY_SITE[path] for path in ("/kx/list.htm", api, "/api/list?cat=kx&page=2")}
+    with serving({**files, "/": (HTML, _page("首页", menu))}) as (base, seen):
+        code, out, err = xxgk("discover", f"{base}/", config=discover_config(tmp_path / "config"))
+    assert code == 0, err
+    assert comments_by_id(out) == {
+        "kx": [
+            "20 items from the JSON endpoint its page's script reads, newest 2026-10-28",
+            "pager checked: the next page lists 10 more items",
+        ]
+    }  # the JSON itself is no list page
+    assert sorted(seen) == sorted(set(seen))
