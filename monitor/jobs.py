@@ -2,11 +2,13 @@
 reported, and does not stop the next night.
 
 nightly: crawl (a subprocess, under the "crawl" lock) → check (stored) → lag reports queued in
-the outbox → delivery over SMTP (or .eml files). weekly: the office's roll-up of the week.
+the outbox → delivery on every channel: SMTP (or .eml files) and the group bots of ``notify``.
+weekly: the office's roll-up of the week.
 
 The scheduler stores only a reference to these functions; what they need at run time (paths,
-the database URL, the SMTP URL with its password) is handed to :func:`configure` by the CLI in
-the running process and never written to the job store.
+the database URL, the SMTP URL with its password, the bots' webhook URLs and secrets) is
+handed to :func:`configure` by the CLI in the running process and never written to the job
+store.
 """
 
 from __future__ import annotations
@@ -14,15 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from monitor import checks, crawl, stats, store
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
-from monitor.reports import Report, ReportInput, digests, mail, office_summary, weekly_rollup
+from monitor.reports import (
+    Report,
+    ReportInput,
+    channels,
+    delivery,
+    digests,
+    group_digests,
+    mail,
+    office_summary,
+    weekly_rollup,
+)
 from monitor.store import locks
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,8 @@ class Runtime:
     dashboard_url: str | None = None
     crawl_timeout: float = crawl.DEFAULT_TIMEOUT
     lock_wait: float = 3600.0  # how long the nightly run waits for a manual crawl to finish
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # the notify variables
+    email: bool = True  # False: no e-mail channel (`xxgk report --send` without an SMTP server)
 
 
 @dataclass
@@ -81,7 +94,7 @@ def nightly() -> StepLog:
     result: list[checks.CheckResult] = []
     if done.run("check", lambda: _check(rt, config, result)):
         done.run("reports", lambda: queue(rt, config, build_reports(rt, config, result[0])))
-    done.run("delivery", lambda: deliver(rt))
+    done.run("delivery", lambda: deliver(rt, config))
     log.info("nightly: %s", "; ".join(done.steps + done.failures))
     return done
 
@@ -91,7 +104,7 @@ def weekly() -> StepLog:
     rt, done = _rt(), StepLog()
     config = load_config(rt.config_path)
     done.run("weekly", lambda: queue(rt, config, [weekly_report(rt, config)]))
-    done.run("delivery", lambda: deliver(rt))
+    done.run("delivery", lambda: deliver(rt, config))
     log.info("weekly: %s", "; ".join(done.steps + done.failures))
     return done
 
@@ -147,7 +160,7 @@ def build_reports(rt: Runtime, config: Config, result: checks.CheckResult) -> li
             data = report_input(rt, config, result, session)
     finally:
         engine.dispose()
-    return [*digests(data), office_summary(data)]
+    return [*digests(data), *group_digests(data), office_summary(data)]
 
 
 def weekly_report(rt: Runtime, config: Config) -> Report:
@@ -163,37 +176,54 @@ def weekly_report(rt: Runtime, config: Config) -> Report:
     return weekly_rollup(ReportInput(**{**vars(data), "week": tuple(week)}))
 
 
+EmlWriter = mail.EmlWriter
+#: How long one delivery run waits, in all, for the bots' rate windows before leaving the rest.
+RATE_WAIT = 300.0
+
+
+def channel_list(rt: Runtime, config: Config) -> list[delivery.Channel]:
+    """E-mail (SMTP, or .eml files without an SMTP URL) and a bot per ``notify`` entry."""
+    channels.check(config, source=rt.config_path)
+    found: list[delivery.Channel] = list(channels.bots(config, rt.secrets))
+    if rt.email:
+        mailer: mail.Mailer = EmlWriter(_eml_dir(rt))
+        if rt.smtp_url:
+            mailer = mail.SmtpMailer.from_url(rt.smtp_url)
+        found.insert(0, mail.EmailChannel(mailer, sender=rt.sender or config.institution.contact))
+    return found
+
+
 def queue(rt: Runtime, config: Config, reports: list[Report]) -> str:
-    sender = rt.sender or config.institution.contact
+    """Queue each report on every channel that takes it (once per key and channel, ever)."""
     engine = store.connect(rt.db_url)
     try:
         with store.sessions(engine).begin() as session:
-            new = mail.queue_reports(session, reports, sender=sender, now=dt.datetime.now(dt.UTC))
+            now = dt.datetime.now(dt.UTC)
+            new = delivery.queue(session, reports, channel_list(rt, config), now=now)
     finally:
         engine.dispose()
-    return f"{new} of {len(reports)} messages queued"
+    return f"{new} messages queued for {len(reports)} reports"
 
 
-def deliver(rt: Runtime) -> str:
-    """Send what the outbox holds (over SMTP, or as .eml files when no SMTP URL is set)."""
+def deliver(rt: Runtime, config: Config | None = None) -> str:
+    """Send what the outbox holds on every channel; a channel that cannot send says why."""
+    config = config or load_config(rt.config_path)
     engine = store.connect(rt.db_url)
     try:
-        sender: Any = mail.SmtpMailer.from_url(rt.smtp_url) if rt.smtp_url else EmlWriter(_eml_dir(rt))
-        result = mail.deliver(store.sessions(engine), sender, now=dt.datetime.now(dt.UTC))
+        found = channel_list(rt, config)
+        result = delivery.deliver(
+            store.sessions(engine), found, now=_utcnow(), clock=_utcnow, max_wait=RATE_WAIT
+        )
     finally:
         engine.dispose()
-    return f"{result.sent} sent, {result.failed} failed, {result.pending} pending"
+    line = f"{result.sent} sent, {result.failed} failed, {result.pending} pending"
+    if result.deferred:
+        line += f" ({result.deferred} wait for a later run)"
+    return "; ".join([line, *result.problems])
 
 
-class EmlWriter:
-    """A mailer that writes each message as an .eml file instead of sending it."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def send(self, message: Any) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        mail.write_eml(message, self.directory)
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _eml_dir(rt: Runtime) -> Path:

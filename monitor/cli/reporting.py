@@ -1,6 +1,7 @@
-"""`xxgk report` and `xxgk schedule`: the lag reports by e-mail, and the nightly/weekly jobs.
+"""`xxgk report` and `xxgk schedule`: the lag reports by e-mail and group bots, and the jobs.
 
-The SMTP URL (with its password) comes from the environment (`XXGK_SMTP_URL`), never from YAML.
+The SMTP URL (with its password) comes from the environment (`XXGK_SMTP_URL`), never from YAML;
+so do the group bots' webhook URLs and secrets (the variables each `notify` entry names).
 """
 
 from __future__ import annotations
@@ -15,14 +16,25 @@ from monitor import checks, jobs, scheduler
 from monitor.checks import CheckResult
 from monitor.cli.main import State, fail_cleanly, main, pass_state
 from monitor.errors import MonitorError
-from monitor.reports import Report, digests, mail, office_summary, sample_input, weekly_rollup
+from monitor.reports import (
+    Report,
+    channels,
+    digests,
+    group_digests,
+    mail,
+    office_summary,
+    sample_input,
+    weekly_rollup,
+)
 from monitor.store import checks as stored
 
 SMTP_ENV = "XXGK_SMTP_URL"
 
 
-def runtime(state: State, *, outbox_dir: Path | None = None) -> jobs.Runtime:
+def runtime(state: State, *, outbox_dir: Path | None = None, email: bool = True) -> jobs.Runtime:
     config = state.config
+    channels.check(config, source=state.config_path)
+    names = {n for target in config.notify for n in (target.webhook_env, target.secret_env) if n}
     return jobs.Runtime(
         config_path=state.config_path,
         db_url=state.db_url,
@@ -30,38 +42,69 @@ def runtime(state: State, *, outbox_dir: Path | None = None) -> jobs.Runtime:
         sender=config.mail.sender,
         outbox_dir=outbox_dir,
         dashboard_url=config.mail.dashboard_url,
+        secrets={name: os.environ[name] for name in sorted(names) if name in os.environ},
+        email=email,
     )
 
 
 @main.command("report")
-@click.option("--send", is_flag=True, help=f"Queue and send the reports over SMTP (${SMTP_ENV}).")
+@click.option("--send", is_flag=True, help=f"Queue and send the reports: ${SMTP_ENV} and the bots.")
+@click.option("--test-channel", "test_channel", metavar="ID", help="Send a short test message to channel ID.")
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write .eml files here."
 )
 @click.option("--sample", is_flag=True, help="Reports from synthetic data holding every state.")
 @pass_state
 @fail_cleanly
-def report_command(state: State, send: bool, out_dir: Path | None, sample: bool) -> None:
-    """Render the lag reports of the latest check: a digest per owner and the office summary."""
-    if send and (out_dir or sample):
-        raise click.UsageError("--send takes neither --out nor --sample")
+def report_command(
+    state: State, send: bool, test_channel: str | None, out_dir: Path | None, sample: bool
+) -> None:
+    """Render the lag reports of the latest check: a digest per owner and group, the office summary.
+
+    `--send` queues them on every channel (e-mail and each `notify` group bot) and delivers
+    what is due; `--test-channel ID` (`email` or a notify id) sends one short message and
+    prints the channel's answer.
+    """
+    if sum([send, test_channel is not None, out_dir is not None or sample]) > 1:
+        raise click.UsageError("--send, --test-channel and --out/--sample go one at a time")
+    if test_channel is not None:
+        return _test_channel(state, test_channel)
     rt = runtime(state, outbox_dir=out_dir)
     reports = _sample_reports(state) if sample else latest_reports(state, rt)
     if send:
-        if not rt.smtp_url:
-            raise MonitorError(f"--send needs the SMTP server in ${SMTP_ENV} (smtp://user:pass@host:587)")
-        click.echo(jobs.queue(rt, state.config, reports))
-        click.echo(jobs.deliver(rt))
+        _send(state, rt, reports)
     elif out_dir is not None:
-        write_eml(state, reports, out_dir)
+        write_eml(state, [r for r in reports if r.recipients], out_dir)
     else:
         for report in reports:
-            click.echo(f"{report.kind:<7} to {', '.join(report.recipients)}: {report.subject}")
+            where = f"group {report.group}" if report.group else f"to {', '.join(report.recipients)}"
+            click.echo(f"{report.kind:<7} {where}: {report.subject}")
+
+
+def _send(state: State, rt: jobs.Runtime, reports: list[Report]) -> None:
+    if not rt.smtp_url:
+        if not state.config.notify:
+            raise MonitorError(f"--send needs the SMTP server in ${SMTP_ENV} (smtp://user:pass@host:587)")
+        click.echo(f"email: ${SMTP_ENV} is not set: no e-mail sent, the group bots only", err=True)
+        rt = jobs.Runtime(**{**vars(rt), "email": False})
+    click.echo(jobs.queue(rt, state.config, reports))
+    click.echo(jobs.deliver(rt, state.config))
+
+
+def _test_channel(state: State, channel_id: str) -> None:
+    rt = runtime(state)
+    channel = channels.find(jobs.channel_list(rt, state.config), channel_id)
+    if channel.problem is not None:
+        raise MonitorError(f"{channel.id}: {channel.problem}")
+    now = dt.datetime.now(dt.UTC)
+    outgoing = channel.render(channels.test_report(state.config, now=now), now=now)
+    for part in outgoing.parts:
+        click.echo(f"{channel.id}: {channel.send(part)}")
 
 
 def _sample_reports(state: State) -> list[Report]:
     data = sample_input(state.config)
-    return [*digests(data), office_summary(data), weekly_rollup(data)]
+    return [*digests(data), *group_digests(data), office_summary(data), weekly_rollup(data)]
 
 
 def latest_reports(state: State, rt: jobs.Runtime) -> list[Report]:
@@ -77,7 +120,7 @@ def latest_reports(state: State, rt: jobs.Runtime) -> list[Report]:
         )
         result = CheckResult(result.snapshot, result.judgement, states, resolved, latest[0])
         data = jobs.report_input(rt, config, result, session)
-    return [*digests(data), office_summary(data)]
+    return [*digests(data), *group_digests(data), office_summary(data)]
 
 
 def write_eml(state: State, reports: list[Report], out_dir: Path) -> None:
@@ -98,7 +141,7 @@ def write_eml(state: State, reports: list[Report], out_dir: Path) -> None:
 @pass_state
 @fail_cleanly
 def schedule_command(state: State, show: bool) -> None:
-    """Run the nightly (crawl → check → e-mail) and weekly jobs in the foreground."""
+    """Run the nightly (crawl → check → reports on every channel) and weekly jobs in the foreground."""
     config = state.config
     if show:
         for planned in scheduler.plan(config, now=dt.datetime.now(dt.UTC)):

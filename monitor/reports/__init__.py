@@ -7,18 +7,31 @@ statistics, the crawl's column fetches, a week of check summaries) and ask for t
     for report in [*digests(data), office_summary(data)]:
         ...  # report.key, report.recipients, report.subject, report.html, report.text
 
-Each :class:`Report` is rendered (HTML with inline styles, and a plain-text twin) and knows
-nothing of SMTP; `monitor.reports.mail` delivers it. `sample_input(config)` is synthetic data
-holding every state, for `xxgk report --sample`.
+Each :class:`Report` is rendered (HTML with inline styles, a plain-text twin, and markdown for
+group bots) and knows nothing of delivery; `monitor.reports.channels` names where reports go
+(e-mail, WeCom, DingTalk, Feishu) and `monitor.reports.delivery` queues and sends them.
+`sample_input(config)` is synthetic data holding every state, for `xxgk report --sample`.
 """
 
-from monitor.reports.model import Report, ReportInput, digests, office_summary, sample_input, weekly_rollup
+from monitor.reports import channels, delivery
+from monitor.reports.model import (
+    Report,
+    ReportInput,
+    digests,
+    group_digests,
+    office_summary,
+    sample_input,
+    weekly_rollup,
+)
 from monitor.reports.render import render_html, render_text
 
 __all__ = [
     "Report",
     "ReportInput",
+    "channels",
+    "delivery",
     "digests",
+    "group_digests",
     "office_summary",
     "render_html",
     "render_text",

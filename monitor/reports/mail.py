@@ -1,9 +1,10 @@
-"""Reports as e-mail: RFC 5322 messages, the outbox, SMTP delivery and ``.eml`` files.
+"""Reports as e-mail, the ``email`` channel: RFC 5322 messages, SMTP delivery and ``.eml`` files.
 
 This module knows the shape of a rendered report (key, recipients, subject, HTML, text) and
-nothing of findings. ``queue_reports`` turns reports into messages and stores them in the
-outbox, once per report key; ``deliver`` sends what is due with an :class:`SmtpMailer` and
-records each outcome in its own transaction; ``write_eml`` writes a message to a file instead.
+nothing of findings. :class:`EmailChannel` takes every report that has recipients and hands
+each message to a mailer: :class:`SmtpMailer` (``XXGK_SMTP_URL``) or :class:`EmlWriter`
+(``.eml`` files, when no SMTP server is set). ``queue_reports`` and ``deliver`` are the outbox
+(`monitor.reports.delivery`) with this channel alone.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.errors import DeliveryError
+from monitor.reports import delivery
+from monitor.reports.delivery import BACKOFF, DeliveryResult, Outgoing
 from monitor.store import outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = ["BACKOFF", "DeliveryResult"]
+
 log = logging.getLogger(__name__)
 
 #: CRLF line ends, and bodies in 7-bit transfer encodings, so any server relays them unchanged.
 POLICY = policy.SMTP.clone(cte_type="7bit")
-#: Seconds to wait before the next attempt after the 1st, 2nd, … failure; the last one repeats.
-BACKOFF = (60, 300, 1800, 7200, 21600)
-#: How long a message taken for sending stays hidden from other delivery runs.
-_CLAIM = dt.timedelta(minutes=15)
 _KEY_HEADER = "X-Xxgk-Report-Key"
 _PORTS = {"smtp": 25, "smtps": 465}
 
@@ -62,7 +63,7 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-class ServerUnavailable(DeliveryError):
+class ServerUnavailable(delivery.Unavailable):
     """The server takes no message now (unreachable, no answer, TLS or login failed)."""
 
 
@@ -250,14 +251,44 @@ def _reason(exc: OSError, *, timeout: float) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
-# ----------------------------------------------------------------------------- outbox
+# ----------------------------------------------------------------------------- the channel
 
 
 @dataclass(frozen=True)
-class DeliveryResult:
-    sent: int
-    failed: int
-    pending: int  # unsent messages left in the outbox, due now or later
+class EmlWriter:
+    """A mailer that writes each message as an .eml file in ``directory`` instead of sending it."""
+
+    directory: Path
+    label: str = "eml"
+
+    def send(self, message: EmailMessage) -> None:
+        write_eml(message, self.directory)
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """The ``email`` channel: every report with recipients, as one multipart message each."""
+
+    mailer: Mailer
+    sender: str = "xxgk-monitor@xxgk-monitor.invalid"
+    id: str = "email"
+    rate: tuple[delivery.Window, ...] = ()
+    problem: str | None = None
+
+    def takes(self, report: ReportLike) -> bool:
+        return bool(report.recipients) and getattr(report, "group", None) is None
+
+    def render(self, report: ReportLike, *, now: dt.datetime) -> Outgoing:
+        message = to_message(report, sender=self.sender, now=now)
+        return Outgoing(report.key, report.subject, (message.as_bytes(),), tuple(report.recipients))
+
+    def send(self, payload: bytes) -> str:
+        message = email.message_from_bytes(payload, policy=POLICY)
+        self.mailer.send(message)
+        return f"accepted by {getattr(self.mailer, 'label', 'the mailer')}"
+
+
+# ----------------------------------------------------------------------------- outbox
 
 
 def queue_reports(session: Session, reports: Iterable[ReportLike], *, sender: str, now: dt.datetime) -> int:
@@ -287,54 +318,10 @@ def deliver(
     backoff: Sequence[int] = BACKOFF,
     limit: int = 100,
 ) -> DeliveryResult:
-    """Send the due messages of the outbox (up to ``limit``), oldest first; each outcome is stored.
+    """Send the due e-mails of the outbox with ``mailer`` (see `monitor.reports.delivery.deliver`).
 
-    Each message is claimed, sent, and marked sent in its own short transaction as soon as the
-    server has accepted it, so a failure never undoes another message's record and a later run
-    never sends a recorded message again. A message the server refuses is retried by a later run
-    after ``backoff[attempts]`` seconds (the last delay repeats). When the server itself is
-    unavailable (refused connection, no answer, TLS or login failure) the run stops: the
-    messages not tried yet stay due for the next run.
-
-    Delivery is at least once, not exactly once: if the process dies (or the database fails)
-    after the server accepted a message and before ``mark_sent`` committed, or the connection
-    drops after the message data was sent but before the server's reply, the message is sent
-    again once its claim (15 minutes) or backoff has passed. Every other path sends it once.
+    A message the server refuses is retried by a later run after ``backoff[attempts]`` seconds;
+    when the server itself is unavailable the run stops and the rest stays due.
     """
-    with sessions() as session:
-        batch = outbox.due(session, now=now, limit=limit)
-    sent = failed = 0
-    for pending in batch:
-        with sessions.begin() as session:
-            if not outbox.claim(session, message_id=pending.id, now=now, until=now + _CLAIM):
-                continue  # another run took it
-        error = _send_one(sessions, mailer, pending, now=now, backoff=backoff)
-        sent, failed = (sent + 1, failed) if error is None else (sent, failed + 1)
-        if isinstance(error, ServerUnavailable):
-            log.warning("delivery stopped, the rest stays queued: %s", error)
-            break
-    with sessions() as session:
-        return DeliveryResult(sent=sent, failed=failed, pending=outbox.pending_count(session))
-
-
-def _send_one(
-    sessions: sessionmaker[Session],
-    mailer: Mailer,
-    pending: outbox.Pending,
-    *,
-    now: dt.datetime,
-    backoff: Sequence[int],
-) -> DeliveryError | None:
-    """Send one claimed message and record the outcome; the error if it failed."""
-    try:
-        mailer.send(email.message_from_bytes(pending.message, policy=POLICY))
-    except DeliveryError as exc:
-        delay = dt.timedelta(seconds=backoff[min(pending.attempts, len(backoff) - 1)])
-        with sessions.begin() as session:
-            outbox.mark_failed(session, message_id=pending.id, error=str(exc), next_attempt_at=now + delay)
-        log.warning("not sent, next attempt in %s: %s (%s)", delay, pending.key, exc)
-        return exc
-    with sessions.begin() as session:
-        outbox.mark_sent(session, message_id=pending.id, now=now)
-    log.info("sent %s to %s", pending.key, ", ".join(pending.recipients))
-    return None
+    channel = EmailChannel(mailer)
+    return delivery.deliver(sessions, [channel], now=now, backoff=backoff, limit=limit)

@@ -2,8 +2,9 @@
 
 `ReportInput` holds one night's data as the JSON documents the other commands print (the check,
 the period's statistics, the night's column fetches, a week of check summaries). Each builder
-picks what its readers need and renders it to a :class:`Report` with an HTML and a text part.
-A report's `key` is stable (``digest:2026-11-26:rsc@hit.edu.cn``): delivery sends each key once.
+picks what its readers need and renders it to a :class:`Report` with an HTML and a text part
+for mail and a markdown part for group bots. A report's `key` is stable
+(``digest:2026-11-26:rsc@hit.edu.cn``): delivery sends each key once per channel.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from monitor.config import Config
 from monitor.reports import digest, labels, rows, sample, tables
 from monitor.reports.lookup import Links, Lookup, links, lookup
+from monitor.reports.markdown import render_markdown
 from monitor.reports.render import render_html, render_text
 
 
@@ -33,7 +35,7 @@ class ReportInput:
 
 @dataclass(frozen=True)
 class Report:
-    """One message: who gets it, its one-line Chinese subject, and its two parts."""
+    """One message: who gets it, its one-line Chinese subject, and its parts (mail's two, markdown)."""
 
     kind: str  # digest | summary | weekly
     key: str  # stable dedupe key: one message per key, ever
@@ -41,6 +43,8 @@ class Report:
     subject: str
     html: str
     text: str
+    markdown: str = ""
+    group: str | None = None  # the notify id of a group's digest (no e-mail recipients)
 
 
 def digests(data: ReportInput) -> list[Report]:
@@ -57,6 +61,23 @@ def _digest(data: ReportInput, look: Lookup, link: Links, address: str) -> Repor
     at = _at(data)
     subject = f"【{labels.PRODUCT}】{digest.headline(context)}（{at}）"
     return _report(data, "digest", f"digest:{at}:{address}", (address,), subject, context)
+
+
+def group_digests(data: ReportInput) -> list[Report]:
+    """One digest per ``notify`` group with ``send: digests``, of its sites; none when they have nothing."""
+    look, link = lookup(data.config), links(data.dashboard_url)
+    found = []
+    for target in data.config.notify:
+        if target.send != "digests":
+            continue
+        context = digest.context(data.check, look, link, sites=list(target.sites))
+        if digest.is_empty(context):
+            continue
+        at = _at(data)
+        subject = f"【{labels.PRODUCT}】{digest.headline(context)}（{at}）"
+        report = _report(data, "digest", f"digest:{at}:notify:{target.id}", (), subject, context)
+        found.append(Report(**{**vars(report), "group": target.id}))
+    return found
 
 
 def office_summary(data: ReportInput) -> Report:
@@ -132,7 +153,8 @@ def _report(
         "at": _at(data),
         "links": links(data.dashboard_url),
     }
-    return Report(kind, key, recipients, subject, render_html(kind, full), render_text(kind, full))
+    html, text, markdown = render_html(kind, full), render_text(kind, full), render_markdown(kind, full)
+    return Report(kind, key, recipients, subject, html, text, markdown)
 
 
 def _at(data: ReportInput) -> str:
