@@ -43,7 +43,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from scrapy.http import TextResponse
+from scrapy.http import JsonResponse, TextResponse
 
 from crawler import dates
 from crawler.profiles import GENERIC, Row, read_list
@@ -90,7 +90,8 @@ def extract_list(
     An error status (4xx/5xx: a maintenance page) is never a list, whatever its markup.
     """
     response = decode_fix(response)
-    if response.status >= ERROR_STATUS:
+    if response.status >= ERROR_STATUS or (isinstance(response, JsonResponse) and column.cms != "jsonapi"):
+        # A JSON answer is read only through a column's api mapping; the HTML profiles cannot.
         return Listing(found=False, rows=(), next_url=None, page_urls=(), profile=profile or GENERIC)
     name, page = read_list(response, column=column, remembered=profile)
     return Listing(

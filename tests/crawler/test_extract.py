@@ -8,12 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, JsonResponse, TextResponse
 
 from crawler import dates
 from crawler.extract import Listed, date_rows, decode_fix, extract_list, fallback_date
 from crawler.profiles import Row
 from crawler.urls import canonical
+from monitor.config import Column
 from tests.crawler.test_profiles import API, EXPECTED, FIXTURES, column, response
 
 D = dt.date
@@ -308,3 +309,14 @@ def test_real_list_pages_are_read_under_auto() -> None:
     # for the verified year inference of issue 10, point 4, which the spider's side brings.
     assert totals["dates"] / labelled >= 0.95
     assert sum(scores.values(), Counter())["dates"] / sum(scores.values(), Counter())["labelled"] >= 0.97
+
+
+@pytest.mark.parametrize("cms", ["auto", "webplus", "vsb", "drupal"])
+def test_a_json_answer_is_no_list_for_the_html_profiles(cms: str) -> None:
+    body = '{"data": {"rows": [{"title": "通知", "url": "/a/1.htm", "date": "2026-11-20"}]}}'.encode()
+    response = JsonResponse(url="http://x.example.edu.cn/api/list?page=1", body=body)
+    column = Column.model_validate(
+        {"id": "c", "name": "c", "url": "http://x.example.edu.cn/list.htm", "cms": cms, "kind": "notice"}
+    )
+    listing = extract_list(response, column=column, today=dt.date(2026, 12, 1))
+    assert (listing.found, listing.rows) == (False, ())
