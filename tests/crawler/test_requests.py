@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy.http import HtmlResponse
 
+from crawler.extract import extract_list
 from monitor import store
+from monitor.config import load_config
 from monitor.store import crawls
 from tests.crawler.loopback import Site, article_page, config_yaml, serving, xxgk
 
@@ -94,3 +97,19 @@ def test_a_title_only_column_opens_each_article_once_ever(tmp_path: Path, site: 
     assert sorted(articles(asked)) == ["/bg/26.htm", "/bg/27.htm"]
     assert len(asked) <= 4  # the first page, the two articles, at most the second page
     assert dates(db_url)[site.url("/bg/27.htm")] == TODAY
+
+
+def test_the_profile_that_read_a_column_is_stored_for_the_next_crawl(
+    tmp_path: Path, site: Site, config: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert xxgk(config, db_url, "crawl", "--full", "--today", TODAY.isoformat())[0] == 0
+    column = load_config(config).campuses[0].sites[0].columns[0]
+    page = HtmlResponse(url=site.url("/bg/list.htm"), body=site.pages["/bg/list.htm"], encoding="utf-8")
+    engine = store.connect(db_url)
+    try:
+        with store.sessions(engine)() as session:
+            state = crawls.column_states(session, institution_key="t")[("s", "bg")]
+    finally:
+        engine.dispose()
+    assert state.profile == extract_list(page, column=column, today=TODAY).profile
