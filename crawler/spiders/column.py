@@ -77,8 +77,10 @@ class Checking:
     rows: list[Listed]
     page: int
     start: dt.date | None
-    anchors: dict[str, dt.date]
-    todo: set[str]
+    first: tuple[Listed, ...]  # the rows as inferred after the page before, with their flags
+    anchors: dict[str, dt.date] = field(default_factory=dict)  # the dates the articles gave
+    todo: set[str] = field(default_factory=set)  # articles asked for, not answered yet
+    asked: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -291,20 +293,30 @@ class ColumnSpider(scrapy.Spider):
         date when the site has one, else the article is opened once), then the page is re-dated
         around them and continues the chain of the page before; its pages are walked in order."""
         start = walk.carry if page > 1 else None
-        first = redate(rows, today=self.today, start=start) if start else rows
-        check = [row.url for row in first if row.verify]
-        anchors = {url: walk.job.verified[url] for url in check if url in walk.job.verified}
+        first = redate(rows, today=self.today, start=start) if start else tuple(rows)
+        checking = Checking(listing, rows, page, start, first)
+        yield from self._ask(walk, checking, [row.url for row in first if row.verify])
+
+    def _ask(self, walk: Walk, checking: Checking, urls: list[str]) -> Iterator[Any]:
+        """Check the years of these rows; once every answer is in, of the row below each one whose
+        year was wrong too (was it the only old row on top, or is the whole page a year off?),
+        then date the page."""
         # an item stored without an article date was checked before (or predates the checks): an
         # incremental walk opens no article twice; a full one (--full, a backfill) checks it again
         again = walk.job.settled is None
-        todo = {url for url in check if url not in anchors and (again or url not in walk.job.known)}
-        checking = Checking(listing, rows, page, start, anchors, todo)
-        if not todo:
-            yield from self._checked(walk, checking)
-            return
-        walk.checking[page] = checking
-        for url in sorted(todo):
-            yield self._verify_request(walk, url, page)
+        while urls:
+            checking.asked.update(urls)
+            checking.anchors.update({url: walk.job.verified[url] for url in urls if url in walk.job.verified})
+            asking = {u for u in urls if u not in checking.anchors and (again or u not in walk.job.known)}
+            checking.todo |= asking
+            for url in sorted(asking):
+                yield self._verify_request(walk, url, checking.page)
+            if checking.todo:
+                walk.checking[checking.page] = checking
+                return
+            urls = _below_moved(checking, today=self.today)
+        walk.checking.pop(checking.page, None)
+        yield from self._checked(walk, checking)
 
     def _verify_request(self, walk: Walk, url: str, page: int) -> Request:
         walk.pending += 1
@@ -339,8 +351,7 @@ class ColumnSpider(scrapy.Spider):
         if found and found[1] in ("article", "meta"):  # htmldate's guess does not overrule the list
             checking.anchors[meta["verify"]] = found[0]
         if not checking.todo:
-            del walk.checking[meta["page"]]
-            yield from self._checked(walk, checking)
+            yield from self._ask(walk, checking, _below_moved(checking, today=self.today))
         yield from self._settle(walk)
 
     def _checked(self, walk: Walk, checking: Checking) -> Iterator[Any]:
@@ -475,6 +486,27 @@ class ColumnSpider(scrapy.Spider):
             validators=walk.validators if outcome in ("ok", "empty") else {},
             profile=walk.profile,
         )
+
+
+def _below_moved(checking: Checking, *, today: dt.date) -> list[str]:
+    """The next year-less row below each checked row whose article moved it to another year than
+    the rest of the page says (the page dated without that article), not checked yet: was the
+    row an old one on top, or is the page a year off? The row below tells."""
+    below = []
+    rows = checking.first
+    for i, row in enumerate(rows):
+        anchor = checking.anchors.get(row.url)
+        if anchor is None:
+            continue
+        others = {url: day for url, day in checking.anchors.items() if url != row.url}
+        without = redate(checking.rows, today=today, start=checking.start, anchors=others)[i].published_on
+        if without is not None and abs((anchor - without).days) <= 183:
+            continue
+        after = (r for r in rows[i + 1 :] if not r.pinned and r.date_source == "list_inferred")
+        following = next(after, None)
+        if following is not None and following.url not in checking.asked:
+            below.append(following.url)
+    return below
 
 
 def _rounds_left(meta: Mapping[str, Any]) -> bool:

@@ -21,9 +21,9 @@ TODAY = dt.date(2026, 1, 10)
 PAGE = 10
 
 
-def truth() -> list[tuple[str, dt.date]]:
-    """(path, date): an old 2023-05-30 row on top, then one every 9 days from 2025-12-24 back."""
-    days = [dt.date(2023, 5, 30)] + [dt.date(2025, 12, 24) - dt.timedelta(days=9 * n) for n in range(89)]
+def truth(newest: dt.date = dt.date(2025, 12, 24), count: int = 89) -> list[tuple[str, dt.date]]:
+    """(path, date): an old 2023-05-30 row on top, then one every 9 days from ``newest`` back."""
+    days = [dt.date(2023, 5, 30)] + [newest - dt.timedelta(days=9 * n) for n in range(count)]
     return [(f"/info/{n}.htm", day) for n, day in enumerate(days, start=1)]
 
 
@@ -76,6 +76,20 @@ def test_a_year_less_list_over_three_years_gets_every_year_right(
     articles = [path for path in site.requests() if path.startswith("/info/")]
     assert len(articles) == len(set(articles))  # each opened once
     assert len(articles) <= 6  # the old top row, the row under it, and one per year boundary
+
+
+def test_an_old_row_on_top_in_the_same_season_moves_nothing_else(tmp_path: Path, config: Path) -> None:
+    """05-30 (2023) above 04-20, 04-11 … (2026), read on 2026-06-01: the old row's article alone
+    would pull the rows under it to 2023; the article of the row under it keeps them in 2026."""
+    rows = truth(dt.date(2026, 4, 20), 59)
+    with serving(Site(pages=pages(rows))) as other:
+        config.write_text(config_yaml(other, {"tzgg": {"url": "/tzgg/list.htm"}}), encoding="utf-8")
+        db_url = f"sqlite:///{tmp_path / 'x.db'}"
+        assert xxgk(config, db_url, "crawl", "--full", "--today", "2026-06-01")[0] == 0
+        want = {other.url(path): day for path, day in rows}
+    got = stored(db_url)
+    wrong = sorted((url, got.get(url), day) for url, day in want.items() if got.get(url) != day)
+    assert not wrong, f"{len(wrong)} wrong, e.g. {wrong[:3]}"
 
 
 def test_a_second_crawl_opens_no_article(tmp_path: Path, site: Site, config: Path) -> None:
