@@ -256,7 +256,8 @@ def _chunks(items: list[NewItem]) -> Iterator[list[NewItem]]:
         yield items[start : start + _BATCH]
 
 
-#: Article date sources as SQL literals: an executemany statement takes no expanding IN parameter.
+#: Date sources as SQL literals: an executemany statement takes no expanding IN parameter.
+_INFERRED: ColumnElement[str] = literal_column("'list_inferred'")
 _ARTICLE_SOURCES: tuple[ColumnElement[str], ...] = (literal_column("'article'"), literal_column("'meta'"))
 
 
@@ -264,10 +265,12 @@ _ARTICLE_SOURCES: tuple[ColumnElement[str], ...] = (literal_column("'article'"),
 def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """Insert or refresh items of a site; built once per dialect (a Core statement, no ORM).
 
-    A known item gets the new title and ``last_seen_at``; its date is filled only if it had none
-    or its year was inferred (``list_inferred``) and the new date comes from its article, so a
-    dated observation is never replaced by an undated one. Either change sends the item back
-    to the title classifier (``labels_version`` 0). Executed with one parameter set per item
+    A known item gets the new title and ``last_seen_at``; its date is filled only if it had none,
+    or if its year was inferred (``list_inferred``) and the new date comes from its article or
+    from a newer inference (checked against articles, see ``crawler.dates.resolve_checked``):
+    a dated observation is never replaced by an undated one, nor a printed or article date by
+    anything. A new title or a changed date sends the item back to the title classifier
+    (``labels_version`` 0). Executed with one parameter set per item
     (``site_id``, ``seen_at``, ``url``, ``title``, ``published_on``, ``date_source``,
     ``is_attachment``): a plain executemany, without the ORM's bulk path or RETURNING.
     """
@@ -277,11 +280,17 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
         last_seen_at=bindparam("seen_at", type_=UTCDateTime()),
     )
     new = stmt.excluded
-    # an undated item takes any date; an inferred year gives way to the article's date
-    better = new.published_on.is_not(None) & (
+    inferred = new.published_on.is_not(None) & (Item.date_source == _INFERRED)
+    from_article = inferred & new.date_source.in_(_ARTICLE_SOURCES)
+    moved = new.published_on.is_not(None) & (
         Item.published_on.is_(None)
-        | ((Item.date_source == literal_column("'list_inferred'")) & new.date_source.in_(_ARTICLE_SOURCES))
+        | (
+            inferred
+            & new.date_source.in_((*_ARTICLE_SOURCES, _INFERRED))
+            & (new.published_on != Item.published_on)
+        )
     )
+    better = moved | from_article
     return stmt.on_conflict_do_update(
         index_elements=["site_id", "url"],
         set_={
@@ -292,7 +301,7 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
             # a new title or a newly found date makes the item's checklist labels stale
             "labels_version": case(
                 (
-                    (Item.title != new.title) | better,
+                    (Item.title != new.title) | moved,
                     0,
                 ),
                 else_=Item.labels_version,

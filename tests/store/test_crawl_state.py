@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.store import NewItem, column_ids, crawls, site_ids, sync_config, upsert_items
+from monitor.store.models import Item
 from tests.factories import small_config
 
 NOW = dt.datetime(2022, 9, 1, 2, 0, tzinfo=dt.UTC)
@@ -67,9 +69,20 @@ def test_an_inferred_year_gives_way_to_the_articles_date_and_nothing_else(
         upsert_items(session, site_id=site_id, column_id=column_id, items=[item], seen_at=NOW)
 
     put(dt.date(2025, 5, 30), "list_inferred")
-    put(dt.date(2024, 5, 30), "list_inferred")  # another guess changes nothing
+    put(dt.date(2024, 5, 30), "list_inferred")  # a newer inference (after the checks) wins
+    assert _published(session) == (dt.date(2024, 5, 30), "list_inferred")
     assert crawls.article_dates(session, site_id=site_id) == {}
-    put(dt.date(2023, 5, 30), "article")
+    put(dt.date(2024, 5, 30), "article")  # the same date, now from the article: trusted from now on
+    assert crawls.article_dates(session, site_id=site_id) == {"http://a/1": dt.date(2024, 5, 30)}
+    put(dt.date(2023, 5, 30), "list_inferred")  # no inference overrules the article
+    put(dt.date(2023, 5, 30), "list")
     put(None, None)
     put(dt.date(2022, 5, 30), "article")  # an article date is not replaced either
-    assert crawls.article_dates(session, site_id=site_id) == {"http://a/1": dt.date(2023, 5, 30)}
+    assert _published(session) == (dt.date(2024, 5, 30), "article")
+
+
+def _published(session: Session) -> tuple[dt.date | None, str | None]:
+    item = session.scalars(
+        select(Item).where(Item.url == "http://a/1").execution_options(populate_existing=True)
+    ).one()
+    return item.published_on, item.date_source
