@@ -31,6 +31,7 @@ from tests.reports.fakebots import (
     NOTIFY,
     FakeBots,
     FakeBotServer,
+    Received,
     dingtalk_sign,
     environ,
     feishu_sign,
@@ -224,8 +225,18 @@ def test_a_long_report_goes_as_numbered_parts_within_the_byte_limit(
     parts = bots.accepted(kind)
     assert [p.text.rsplit("\n", 1)[-1] for p in parts] == [f"（{i}/{n}）" for i in range(1, n + 1)]
     assert all(len(p.raw if kind == "feishu" else p.text.encode()) <= limit for p in parts)
+    if kind != "wecom":  # DingTalk's title and Feishu's card header carry the number too
+        titles = [title_of(p) for p in parts]
+        assert titles == [f"{report.subject}（{i}/{n}）" for i in range(1, n + 1)]
     rejoined = "\n".join(p.text.rsplit("\n", 1)[0] for p in parts)
     assert rejoined == found[0].kind.adapt(report.markdown).strip("\n")  # cut on lines, nothing lost
+
+
+def title_of(received: Received) -> str:
+    assert received.body is not None
+    if received.kind == "dingtalk":
+        return str(received.body["markdown"]["title"])
+    return str(received.body["card"]["header"]["title"]["content"])
 
 
 def _ok(kind: str) -> dict[str, object]:

@@ -106,12 +106,6 @@ def _longest_prefix(line: str, *, budget: int, size: Callable[[str], int]) -> in
     return low
 
 
-def part_title(subject: str, text: str) -> str:
-    """The subject, with the part number a part's text ends with."""
-    last = text.rsplit("\n", 1)[-1]
-    return f"{subject}{last}" if last.startswith("（") and last.endswith("）") and "/" in last else subject
-
-
 @dataclass(frozen=True)
 class BotChannel:
     """A group bot of ``notify``: renders reports to its kind's markdown parts and posts them."""
@@ -138,7 +132,9 @@ class BotChannel:
         subject: str = report.subject
         text = self.kind.adapt(report.markdown)
         parts = split(text, limit=self.kind.limit, size=lambda part: self.kind.size(subject, part))
-        payloads = tuple(_payload(part_title(subject, part), part) for part in parts)
+        n = len(parts)
+        titles = [f"{subject}（{i}/{n}）" if n > 1 else subject for i in range(1, n + 1)]
+        payloads = tuple(_payload(title, part) for title, part in zip(titles, parts, strict=True))
         return Outgoing(f"notify:{self.id}:{report.key}", subject, payloads)
 
     def send(self, payload: bytes) -> str:
@@ -174,13 +170,13 @@ class BotChannel:
 
     def _scrub(self, text: str) -> str:
         """``text`` without the webhook URL, its parts or the secret (an error may quote them)."""
-        parts = urlsplit_secrets(self.url or "") + ([self.secret] if self.secret else [])
+        parts = _url_secrets(self.url or "") + ([self.secret] if self.secret else [])
         for secret in sorted(parts, key=len, reverse=True):
             text = text.replace(secret, "***")
         return " ".join(text.split())
 
 
-def urlsplit_secrets(url: str) -> list[str]:
+def _url_secrets(url: str) -> list[str]:
     """The pieces of a webhook URL that work as its password: the URL, its path, its query values."""
     parts = httpx.URL(url) if url else None
     if parts is None:
