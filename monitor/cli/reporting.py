@@ -74,7 +74,7 @@ def report_command(
     if send:
         _send(state, rt, reports)
     elif out_dir is not None:
-        write_eml(state, [r for r in reports if r.recipients], out_dir)
+        write_eml(state, reports, out_dir)
     else:
         for report in reports:
             where = f"group {report.group}" if report.group else f"to {', '.join(report.recipients)}"
@@ -126,7 +126,7 @@ def latest_reports(state: State, rt: jobs.Runtime) -> list[Report]:
 def write_eml(state: State, reports: list[Report], out_dir: Path) -> None:
     config = state.config
     sender = config.mail.sender or config.institution.contact
-    for report in reports:
+    for report in (r for r in reports if r.recipients):  # a group's digest goes to its bot only
         message = mail.to_message(report, sender=sender, now=dt.datetime.now(dt.UTC))
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ nor the logs; crawled text cannot make links or mentions.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import time
@@ -125,6 +126,16 @@ def test_an_unsigned_or_wrongly_signed_request_is_refused(bots: FakeBots) -> Non
     with pytest.raises(delivery.Refused, match="310000"):
         wrong.send(payload)
     assert good.send(payload).startswith('{"errcode": 0')
+
+
+def test_each_dialect_keeps_the_lines_apart() -> None:
+    summary = office_summary(data.night(dashboard_url=DASHBOARD, config=CONFIG))
+    ding = json.loads(bot.BotChannel("d", dingtalk.KIND, "summary").render(summary, now=NOW).parts[0])["text"]
+    assert ding.count("\n> ") == 3  # the three quote lines of the summary's head
+    assert not re.search(r"(?m)^> .*\n> ", ding)  # DingTalk would run them into one line
+    card = json.loads(bot.BotChannel("f", feishu.KIND, "summary").render(summary, now=NOW).parts[0])["text"]
+    assert not re.search(r"(?m)^(#|> )", card)  # a card's markdown has no headings or quotes
+    assert "**网站情况**" in card
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus
@@ -30,6 +31,11 @@ def sign(secret: str, *, timestamp_ms: int) -> str:
     """The ``sign`` query value (already URL-encoded) for ``timestamp_ms``."""
     digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return quote_plus(base64.b64encode(digest).decode())
+
+
+def _adapt(text: str) -> str:
+    """Consecutive quote lines run together in DingTalk's markdown: each becomes its own quote."""
+    return re.sub(r"(?m)^(> .*)\n(?=> )", "\\1\n\n", text)
 
 
 def _size(title: str, text: str) -> int:
@@ -54,7 +60,7 @@ KIND = Kind(
     limit=LIMIT,
     size=_size,
     rate=((60, 20),),
-    adapt=lambda text: text,
+    adapt=_adapt,
     request=_request,
     answer=_answer,
 )
