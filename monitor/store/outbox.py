@@ -17,6 +17,7 @@ own the transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -169,8 +170,11 @@ def claim(
     """Take an unsent, due message for one attempt (not due again before ``until``).
 
     False if another run took it, or if ``channel`` already had ``count`` attempts in the last
-    ``seconds`` of a ``rate`` window (see :func:`rate_limited`).
+    ``seconds`` of a ``rate`` window (see :func:`rate_free_at`).
     """
+    if rate and channel is not None and session.get_bind().dialect.name == "postgresql":
+        # one claim per channel at a time, so two processes never both count the last free slot
+        session.execute(select(func.pg_advisory_xact_lock(_lock_id(channel))))
     stmt = (
         update(OutboxMessage)
         .where(
@@ -183,6 +187,11 @@ def claim(
         .returning(OutboxMessage.id)
     )
     return session.scalar(stmt) is not None
+
+
+def _lock_id(channel: str) -> int:
+    """A stable 64-bit advisory lock key for ``channel``."""
+    return int.from_bytes(hashlib.sha256(f"outbox:{channel}".encode()).digest()[:8], "big", signed=True)
 
 
 def _attempts_since(channel: str, since: dt.datetime) -> ColumnElement[int]:
@@ -200,12 +209,24 @@ def _room(channel: str, now: dt.datetime, window: Window) -> ColumnElement[bool]
     return _attempts_since(channel, now - dt.timedelta(seconds=seconds)) < count
 
 
-def rate_limited(session: Session, *, channel: str, now: dt.datetime, rate: Sequence[Window]) -> bool:
-    """Whether ``channel`` has used up a window of ``rate`` at ``now``."""
-    return any(
-        (session.scalar(select(_attempts_since(channel, now - dt.timedelta(seconds=seconds)))) or 0) >= count
-        for seconds, count in rate
-    )
+def rate_free_at(
+    session: Session, *, channel: str, now: dt.datetime, rate: Sequence[Window]
+) -> dt.datetime | None:
+    """When ``channel`` may send again, if a window of ``rate`` is used up at ``now``; else None."""
+    free: list[dt.datetime] = []
+    for seconds, count in rate:
+        since = now - dt.timedelta(seconds=seconds)
+        attempts = list(
+            session.scalars(
+                select(OutboxMessage.last_attempt_at)
+                .where(OutboxMessage.channel == channel, OutboxMessage.last_attempt_at > since)
+                .order_by(OutboxMessage.last_attempt_at.desc())
+                .limit(count)
+            )
+        )
+        if len(attempts) >= count and attempts[-1] is not None:
+            free.append(attempts[-1] + dt.timedelta(seconds=seconds))
+    return max(free) if free else None
 
 
 def mark_sent(session: Session, *, message_id: int, now: dt.datetime) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -290,6 +291,30 @@ def test_the_rate_limit_holds_across_runs_on_separate_engines(
     finally:
         engine.dispose()
     assert [r.accepted for r in bots.received] == [True] * 25  # the API's limit was never hit
+
+
+def test_two_runs_at_once_share_the_rate_limit(
+    make: sessionmaker[Session], db_url: str, bots: FakeBots
+) -> None:
+    found = only(bots, "wecom")
+    assert queue(make, [short(f"summary:c{i}", i) for i in range(30)], found) == 30
+    engines = [connect(db_url), connect(db_url)]
+    results: list[delivery.DeliveryResult] = []
+    try:
+
+        def run(engine: Engine) -> None:
+            results.append(delivery.deliver(sessions(engine), found, now=NOW))
+
+        runs = [threading.Thread(target=run, args=(engine,)) for engine in engines]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert sum(r.sent for r in results) == 20
+    assert [r.accepted for r in bots.received] == [True] * 20
 
 
 def test_a_run_with_a_clock_waits_out_a_short_window(make: sessionmaker[Session], bots: FakeBots) -> None:
