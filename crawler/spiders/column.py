@@ -27,6 +27,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler import dates
 from crawler import middlewares as mw
 from crawler.article import article_date
 from crawler.extract import Listed, Listing, fallback_date, redate
@@ -280,7 +281,7 @@ class ColumnSpider(scrapy.Spider):
         self._keep_validators(walk, response, page)
         rows = [row for row in listing.rows if self._is_items(walk, row)]
         self._set_outcome(walk, page, "ok" if rows else "empty", response.status)
-        if any(row.date_source == "list_inferred" for row in rows):
+        if any(row.date_source == "list_inferred" and not _hinted(row.url) for row in rows):
             yield from self._check_years(walk, listing, rows, page)
             return
         yield from self._rows(walk, rows)
@@ -507,6 +508,11 @@ def _below_moved(checking: Checking, *, today: dt.date) -> list[str]:
         if following is not None and following.url not in checking.asked:
             below.append(following.url)
     return below
+
+
+def _hinted(url: str) -> bool:
+    """Whether the URL holds a date that places a year-less row (then no year chain is needed)."""
+    return (dates.url_date(url) or dates.sudy_url_date(url)) is not None
 
 
 def _rounds_left(meta: Mapping[str, Any]) -> bool:
