@@ -124,6 +124,8 @@ class BotChannel:
         return self.kind.rate
 
     def takes(self, report: Any) -> bool:
+        if not getattr(report, "markdown", ""):
+            return False  # a report rendered for mail only has nothing to post
         if self.send_what == "digests":
             return bool(report.kind == "digest" and report.group == self.id)
         return bool(report.kind in ("summary", "weekly") and report.group is None)
