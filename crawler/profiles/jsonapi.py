@@ -66,7 +66,7 @@ def _get(data: Any, path: str) -> Any:
     for key in filter(None, path.split(".")):
         if isinstance(data, dict) and key in data:
             data = data[key]
-        elif isinstance(data, list) and key.isdigit() and int(key) < len(data):
+        elif isinstance(data, list) and key.isdecimal() and int(key) < len(data):
             data = data[int(key)]
         else:
             return _MISSING
@@ -106,7 +106,7 @@ def _total(data: Any) -> int | None:
     if not isinstance(data, dict):
         return None
     values = (data.get(key) for key in TOTAL_FIELDS)
-    return next((int(v) for v in values if isinstance(v, int | str) and str(v).isdigit()), None)
+    return next((int(v) for v in values if isinstance(v, int | str) and str(v).isdecimal()), None)
 
 
 def _next_url(url: str, api: ApiMapping, *, count: int, total: int | None) -> str | None:

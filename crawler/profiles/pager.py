@@ -110,7 +110,7 @@ def _stem(name: str) -> str:
 
 def _number(node: etree._Element) -> int | None:
     label = element_text(node) if len(node) <= 1 else ""
-    return int(label) if label.isdigit() and len(label) <= 4 else None
+    return int(label) if label.isdecimal() and len(label) <= 4 else None
 
 
 def _box(anchor: etree._Element) -> etree._Element:

@@ -82,5 +82,5 @@ def _position(response: TextResponse, files: list[tuple[str, re.Match[str]]]) ->
         if found:
             return int(found[1]), int(found[2])
     current = first(page, ".pb_sys_common span.p_no_d::text", "1").strip()
-    totals = [int(found[2]) + int(label) - 1 for label, found in files if label.isdigit()]
-    return int(current) if current.isdigit() else 1, max(totals, default=0)
+    totals = [int(found[2]) + int(label) - 1 for label, found in files if label.isdecimal()]
+    return int(current) if current.isdecimal() else 1, max(totals, default=0)

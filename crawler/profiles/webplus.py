@@ -100,4 +100,4 @@ def _first(pager: list[etree._Element], css: str) -> str | None:
 
 def _number(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None

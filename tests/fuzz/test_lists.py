@@ -116,3 +116,41 @@ def test_a_timestamp_past_the_years_a_date_holds_dates_no_json_row(stamp: float)
     page = TextResponse(url=url, body=body, headers={"Content-Type": "application/json; charset=utf-8"})
     listing = extract_list(page, column=column(url, cms="jsonapi", api=JSON_API), today=D(2026, 12, 2))
     assert [row.published_on for row in listing.rows] == [None]
+
+
+#: Pager numbers that ``str.isdigit`` accepts and ``int`` refuses (superscripts), found by fuzzing.
+SUPERSCRIPTS = {
+    "WebPlus page count": ("webplus_news_list.html", {'all_pages">873<': 'all_pages">8⁷3<'}),
+    "VSB current page": (
+        "vsb_lntdxy_zbgg.html",
+        {'<span class="p_t">1/11</span>': "", 'p_no_d">1<': 'p_no_d">¹<'},
+    ),
+    "VSB numbered link": (
+        "vsb_lntdxy_zbgg.html",
+        {'<span class="p_t">1/11</span>': "", '10.htm">2<': '10.htm">²<'},
+    ),
+    "a numbered link read by the generic pager": (
+        "title_only_numbered.html",
+        {"</body>": "<a href='?page=2'>¹</a>"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "edits"), SUPERSCRIPTS.values(), ids=SUPERSCRIPTS.keys())
+def test_a_superscript_page_number_is_no_page_number(name: str, edits: dict[str, str]) -> None:
+    html = PAGES[name].decode("utf-8")
+    for old, new in edits.items():
+        assert old in html
+        html = html.replace(old, new)
+    today = D(2026, 12, 2)
+    listing = _read(html.encode(), url=EXPECTED[name]["url"], cms="auto", remembered=None, today=today)
+    assert listing.rows
+    _check(listing, today=today)
+
+
+def test_a_superscript_total_is_no_json_total() -> None:
+    url = API.replace("{page}", "1")
+    data = {"total": "¹", "data": [{"title": "关于做好寒假工作的通知", "url": "/a/1.htm"}]}
+    page = TextResponse(url=url, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+    listing = extract_list(page, column=column(url, cms="jsonapi", api=JSON_API), today=D(2026, 12, 2))
+    assert len(listing.rows) == 1
