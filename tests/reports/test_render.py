@@ -128,6 +128,47 @@ def test_links_point_into_the_dashboard_only_when_it_is_configured() -> None:
     assert "https://xxgk.example.edu.cn/monitor/sites/rsc" in rsc.text
 
 
+# ----------------------------------------------------------------------------- markdown (group bots)
+
+
+MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+
+
+def test_untrusted_text_in_markdown_is_text_in_full_width() -> None:
+    night = hostile()
+    for report in (office_summary(night), *digests(night)):
+        if "jwc" not in report.key and report.kind == "digest":
+            continue
+        assert "<script" not in report.markdown
+        assert "＜script＞alert（1）＜/script＞" in report.markdown  # shown, as text
+        assert "＂" not in report.markdown  # quotes are harmless in markdown and stay as they are
+
+
+@pytest.mark.parametrize("name", NIGHTS)
+def test_markdown_starts_with_the_subject(name: str) -> None:
+    for report in reports_of(name):
+        assert report.markdown.startswith(f"## {report.subject}\n")
+
+
+def test_markdown_links_only_into_the_dashboard() -> None:
+    for report in every_report(data.night()):
+        assert MARKDOWN_LINK.findall(report.markdown) == []  # no dashboard: no link at all
+    for report in every_report(data.night(dashboard_url=BASE)):
+        urls = [url for _, url in MARKDOWN_LINK.findall(report.markdown)]
+        assert urls
+        assert all(url.startswith("https://xxgk.example.edu.cn/monitor") for url in urls)
+
+
+def test_markdown_has_the_headings_status_words_and_counts() -> None:
+    summary = office_summary(data.night())
+    assert "### 网站情况" in summary.markdown
+    assert "- 校内OA系统：**无法检查**，1/1 个栏目需关注" in summary.markdown
+    assert "**0** 个网站不合格，**4** 个栏目需关注" in summary.markdown
+    rsc = next(r for r in digests(data.night()) if r.recipients == ("rsc@example.edu.cn",))
+    assert "### 需要处理的栏目（1 个）" in rsc.markdown
+    assert "人事处/人才招聘：**未按时更新**，最新信息 2025-10-22" in rsc.markdown
+
+
 # ----------------------------------------------------------------------------- text
 
 
