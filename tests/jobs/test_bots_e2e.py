@@ -167,3 +167,15 @@ def _demo_config(tmp_path: Path) -> Path:
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def test_send_without_an_smtp_server_goes_to_the_bots_only(tmp_path: Path, bots: FakeBots) -> None:
+    config_path = with_notify(_demo_config(tmp_path), NOTIFY)
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert xxgk(config_path, db, "init")[0] == 0
+    assert xxgk(config_path, db, "check")[0] == 0  # nothing crawled: every column could not be checked
+    code, out = xxgk(config_path, db, "report", "--send", env=environ(bots))
+    assert code == 0, out
+    assert "email: $XXGK_SMTP_URL is not set: no e-mail sent, the group bots only" in out
+    assert {r.kind for r in bots.accepted()} == {"wecom", "feishu", "dingtalk"}
+    assert not (tmp_path / "var").exists()
