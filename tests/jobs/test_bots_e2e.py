@@ -179,3 +179,21 @@ def test_send_without_an_smtp_server_goes_to_the_bots_only(tmp_path: Path, bots:
     assert "email: $XXGK_SMTP_URL is not set: no e-mail sent, the group bots only" in out
     assert {r.kind for r in bots.accepted()} == {"wecom", "feishu", "dingtalk"}
     assert not (tmp_path / "var").exists()
+
+
+def test_the_nightly_job_delivers_to_the_bots_too(
+    demo: tuple[object, Path], db_url: str, smtp: tuple[Inbox, Controller], bots: FakeBots
+) -> None:
+    _, demo_path = demo
+    inbox, controller = smtp
+    config_path = with_notify(demo_path, [NOTIFY[0], NOTIFY[2]])
+    assert xxgk(config_path, db_url, "init")[0] == 0
+    smtp_url = f"smtp://127.0.0.1:{controller.port}"
+    rt = jobs.Runtime(config_path=config_path, db_url=db_url, smtp_url=smtp_url, secrets=environ(bots))
+    jobs.configure(rt)
+    done = jobs.nightly()
+    assert done.failures == []
+    assert done.steps[-1].startswith("delivery: ")
+    assert "0 failed, 0 pending" in done.steps[-1]
+    assert {r.kind for r in bots.accepted()} == {"wecom", "feishu"}
+    assert len(inbox.messages) > 1
