@@ -1,8 +1,8 @@
 """What the group bots share: parts cut by UTF-8 bytes, a webhook POST, and the API's own answer.
 
-A kind (:class:`Kind`) is data and three small functions: its byte limit and how a part is
-measured, its rate, how a report's markdown becomes a payload, how a payload becomes the
-signed request, and which answers mean success. :class:`BotChannel` does the rest the same
+A kind (:class:`Kind`) is data and a few small functions: its byte limit and how a part is
+measured, its rate, its markdown dialect, how a stored part becomes the signed request, and
+which answers mean success. :class:`BotChannel` does the rest the same
 way for every kind. The webhook URL and the secret live only in the channel object (read from
 the environment by the CLI or the jobs); the outbox stores the notify id and the payload,
 and no error message or log line carries the URL, its token or the secret.
