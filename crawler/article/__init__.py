@@ -28,6 +28,7 @@ from crawler.article.dateline import near_title
 from crawler.article.page import (
     EVENT,
     LABEL,
+    attribute,
     before_comments,
     has_class,
     outside_asides,
@@ -157,14 +158,14 @@ def _metas(response: TextResponse) -> dict[str, str]:
     """<meta> contents by lower-cased name, property or itemprop; the first of each wins."""
     found: dict[str, str] = {}
     for meta in response.xpath("//meta[@content]"):
-        key = meta.attrib.get("name") or meta.attrib.get("property") or meta.attrib.get("itemprop") or ""
-        found.setdefault(key.strip().lower(), meta.attrib["content"])
+        key = attribute(meta, "name") or attribute(meta, "property") or attribute(meta, "itemprop") or ""
+        found.setdefault(key.strip().lower(), attribute(meta, "content") or "")
     return found
 
 
 def _microdata(response: TextResponse) -> Iterator[str]:
     for node in response.xpath('//*[@itemprop="datePublished"][not(self::meta)]'):
-        yield node.attrib.get("content") or text_of(node)
+        yield attribute(node, "content") or text_of(node)
 
 
 def _json_ld(response: TextResponse) -> Iterator[str]:

@@ -46,9 +46,16 @@ def is_aside_element(element: Any) -> bool:
     return getattr(element, "tag", "") in ASIDE_TAGS or any(word in words for word in ASIDE_WORDS)
 
 
+def attribute(node: Selector, name: str) -> str | None:
+    """``node.attrib.get(name)`` without parsel's dict of all the attributes, which lxml refuses to
+    build when an attribute's name holds a control character (``<meta \x01x=…>``)."""
+    get = getattr(node.root, "get", None)  # a text or attribute node has no attributes
+    return get(name) if get else None
+
+
 def text_of(node: Selector) -> str:
     """An element's text with whitespace collapsed (a <time>'s machine-readable datetime first)."""
-    text = node.attrib.get("datetime") or node.xpath("string()").get() or ""
+    text = attribute(node, "datetime") or node.xpath("string()").get() or ""
     return "" if GREETING in text else " ".join(text.split())
 
 

@@ -20,7 +20,7 @@ _DATE_TOKENS = (
     + list("-/.年月日号 :：[]【】()（）\n\t\u3000\xa0\u200b－／．２０１９")
     + ["发布时间：", "时间:", "日期：", "更新时间", "发表于", "10:01", "AM", "PM", " 10:00:00"]
     + ["今天", "昨天", "前天", "大前天", "刚刚", "半小时前", "天前", "小时前", "分钟前", "秒前"]
-    + ["周前", "星期前"]
+    + ["周前", "星期前", "¹", "²", "٣"]  # digits to str.isdigit (and the last to int), not to a date
 )
 #: Text that looks like the date cells, labels and stray words of list rows and article lines.
 DATE_TEXT = st.one_of(
@@ -78,7 +78,8 @@ _SNIPPETS = [
     b"<a href='t20991231_1.html'>y</a><span>3\xe5\xa4\xa9\xe5\x89\x8d</span>", b"<!--", b"-->", b"<script>",
     b"</script>", b"<![CDATA[", b"&#0;", b"&#xFFFFFF;", b"\x00", b"\xff\xfe", b"\xe4\xb8",
     b"<meta charset=gbk>",
-    b"<b", b"\"'>", b"<a href=", b"<html><body>", b"</body></html>",
+    b"<b", b"\"'>", b"<a href=", b"<html><body>", b"</body></html>", b"<a href='list2.htm'>\xc2\xb9</a>",
+    b"<em class='all_pages'>\xc2\xb2</em>",
 ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
@@ -74,3 +75,20 @@ def test_a_generated_article_page_gives_no_date_after_today(title: str, places: 
     body = "".join(p for p in places if not p.startswith(("<meta", "<script")))
     html = f"<html><head><title>{title}</title>{head}</head><body><h1>{title}</h1>{body}</body></html>"
     _check(HtmlResponse(url=URL, body=html.encode("utf-8", "surrogatepass")), today=today)
+
+
+#: Dates beside an attribute whose name holds a control character, which lxml keeps and parsel's
+#: ``Selector.attrib`` then refuses to build into a dict (found by fuzzing, issue 11).
+CONTROL_ATTRIBUTES = {
+    "meta": "<head><meta \x01x='1' name='PubDate' content='2022-09-01'></head><body><h1>通知</h1>",
+    "time": "<body><h1>通知</h1><time \x01x='1' datetime='2022-09-01'>九月一日</time>",
+    "microdata": "<body><h1>通知</h1><span \x01x='1' itemprop='datePublished' content='2022-09-01'>x</span>",
+}
+
+
+@pytest.mark.parametrize("html", CONTROL_ATTRIBUTES.values(), ids=CONTROL_ATTRIBUTES.keys())
+def test_an_attribute_named_with_a_control_character_is_read_around(html: str) -> None:
+    response = HtmlResponse(url=URL, body=f"<html>{html}</body></html>".encode())
+    found = article_date(response, today=D(2026, 12, 2))
+    assert found is not None
+    assert found[0] == D(2022, 9, 1)
