@@ -68,7 +68,8 @@ def _canonical(href: str, base: str) -> str | None:
     """:func:`canonical` by ``urljoin`` and ``w3lib.url.canonicalize_url``: any link."""
     absolute = urljoin(base, href)
     parts = urlsplit(absolute)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    # A host holding a control character (http://a@\x00/) is no page: w3lib would drop it, leaving none.
+    if parts.scheme not in ("http", "https") or not parts.hostname or not parts.hostname.isprintable():
         return None
     if "/." in parts.path:  # urljoin leaves ../ in an absolute href; joining its path resolves them
         path = urlsplit(urljoin(absolute, parts.path)).path

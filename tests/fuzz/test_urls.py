@@ -15,6 +15,8 @@ HOSTS = frozenset({"jwc.hit.edu.cn", "news.qlu.edu.cn"})
 @example(href="http://[x]/a.pdf", base="http://jwc.hit.edu.cn/")  # brackets around no address
 @example(href="http://jwc.hit.edu.cn:99999/x", base="http://jwc.hit.edu.cn/")  # port out of range
 @example(href="x.htm", base="http://[::1/list.htm")  # a broken page URL
+@example(href="http://jwc.hit.edu.cn@\x00", base="http://jwc.hit.edu.cn/")  # a NUL for a host
+@example(href="http://jwc.hit.edu.cn\x00/x", base="http://jwc.hit.edu.cn/")
 def test_canonical_is_an_absolute_http_url_without_fragment_or_none(href: str, base: str) -> None:
     url = urls.canonical(href, base=base)
     if url is None:
@@ -22,6 +24,7 @@ def test_canonical_is_an_absolute_http_url_without_fragment_or_none(href: str, b
     assert url.startswith(("http://", "https://"))
     assert "#" not in url
     assert urls.canonical(url, base=url) == url  # canonical twice is canonical once
+    assert urls.host_of(url).isprintable()
     assert urls.host_of(url)
     assert isinstance(urls.is_attachment(url), bool)
 
