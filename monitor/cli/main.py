@@ -36,7 +36,12 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            config = load_config(self.config_path)
+            if config.notify:  # the bot kinds live in the channel registry, above the config
+                from monitor.reports import channels
+
+                channels.check(config, source=self.config_path)
+            self._config = config
         return self._config
 
     @contextmanager

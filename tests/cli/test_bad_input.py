@@ -144,3 +144,18 @@ def test_init_makes_the_database_and_its_directory(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", HIT, "--db", f"sqlite:///{db}", "init"], prog_name="xxgk")
     assert result.exit_code == 0, result.output
     assert db.is_file()
+
+
+def test_an_unknown_bot_kind_is_refused_by_every_command_not_only_report(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(Path(HIT).read_text(encoding="utf-8"))
+    data["checklist"] = str(ROOT / "config" / "checklist.yaml")
+    data["notify"] = [{"id": "office-bot", "kind": "wechat", "webhook_env": "XXGK_WECHAT"}]
+    config = tmp_path / "bots.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for args in (("init",), ("check",), ("stats",)):
+        code, lines = run(tmp_path, *args, config=str(config))
+        assert code == 1, args
+        expected = "notify[0].kind: expected one of wecom, dingtalk, feishu (got 'wechat')"
+        assert lines == [f"xxgk: error: {config}: {expected}"]
