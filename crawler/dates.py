@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -272,6 +273,8 @@ def resolve_checked(
     """
     chain = _Chain(today=today, bound=min(start, today) if start else today, seen_yearless=start is not None)
     placed = [chain.place(text, hints[i] if i < len(hints) else None) for i, text in enumerate(found)]
+    if start is None and chain.first_guess is not None and chain.first_guess + 1 in chain.rolled:
+        placed = _top_row_apart(found, placed, top=chain.first_guess, today=today, hints=hints)
     flags = [False] * len(found)
     for i in chain.rolled:
         flags[i] = True
@@ -280,6 +283,42 @@ def resolve_checked(
     if start is None and chain.first_guess is not None:
         flags[chain.first_guess] = True
     return list(zip(placed, flags, strict=True))
+
+
+#: An old row on top: the gap below it is this many days at least, and this many times the list's
+#: usual gap between rows (05-30 above 12-24, 12-20, 12-18 …: 157 days against 2-4).
+_TOP_GAP_DAYS = 60
+_TOP_GAP_RATIO = 8
+
+
+def _top_row_apart(
+    found: Sequence[DateText | None],
+    placed: list[datetime.date | None],
+    *,
+    top: int,
+    today: datetime.date,
+    hints: Sequence[datetime.date | None],
+) -> list[datetime.date | None]:
+    """The dates again with the top year-less row out of the chain, when the chain rolled a year
+    back right below it and the gap there dwarfs the list's own: a row on top without a 置顶
+    marker (an announcement kept there) would otherwise put every row below it a year early. The
+    rows below are then chained from today, and the top row is placed on its own. A stale column
+    (its newest row months old, the rows below it dense) has no such gap between its first two
+    rows. Both rows stay flagged for a check on their articles, which the crawler trusts."""
+    below = [day for day in placed[top + 1 :] if day is not None]
+    gaps = sorted((a - b).days for a, b in itertools.pairwise(below) if a >= b)
+    first, second = placed[top], placed[top + 1]
+    if first is None or second is None or len(gaps) < 2:
+        return placed
+    gap = (first - second).days
+    if gap < _TOP_GAP_DAYS or gap < _TOP_GAP_RATIO * max(gaps[len(gaps) // 2], 1):
+        return placed
+    rest = _Chain(today=today, bound=today)
+    apart = [*placed[: top + 1]]
+    apart += [
+        rest.place(text, hints[i] if i < len(hints) else None) for i, text in enumerate(found) if i > top
+    ]
+    return apart
 
 
 @dataclass

@@ -121,3 +121,30 @@ def test_full_dates_and_url_dates_are_never_checked() -> None:
         Row(url="http://x.edu.cn/info/4.htm", title="丙", date_text="2025-11-02"),
     ]
     assert [r.verify for r in date_rows(rows, today=ROW_TODAY)] == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("texts", "today", "want"),
+    [
+        # an old row on top (an announcement kept there, no 置顶 marker) whose gap to the next row dwarfs
+        # the list's: the rows below are chained from today, the top row is placed on its own
+        (["05-30", "12-24", "12-20", "12-18", "12-14", "12-06", "11-29"], D(2018, 12, 24),
+         ["2018-05-30", "2018-12-24", "2018-12-20", "2018-12-18", "2018-12-14", "2018-12-06", "2018-11-29"]),
+        # a stale column: its newest row months old, no boundary below it: as the chain says
+        (["05-30", "05-22", "05-15", "05-02"], D(2018, 12, 24),
+         ["2018-05-30", "2018-05-22", "2018-05-15", "2018-05-02"]),
+        # a monthly list across New Year: the gap at the boundary is the list's own cadence
+        (["01-05", "12-03", "11-02", "10-01", "09-03"], D(2026, 1, 20),
+         ["2026-01-05", "2025-12-03", "2025-11-02", "2025-10-01", "2025-09-03"]),
+        # a sparse list (a few rows a year): a long gap at the boundary is not out of the ordinary
+        (["03-01", "10-15", "06-10", "02-01"], D(2026, 3, 10),
+         ["2026-03-01", "2025-10-15", "2025-06-10", "2025-02-01"]),
+    ],
+)  # fmt: skip
+def test_an_old_row_on_top_does_not_move_the_rows_below_a_year(
+    texts: list[str], today: dt.date, want: list
+) -> None:
+    found = [md(text) for text in texts]
+    assert [str(day) for day in resolve(found, today=today)] == want
+    flags = [flag for _, flag in resolve_checked(found, today=today)]
+    assert flags[0]  # the top row rests on today alone: its article is opened either way
