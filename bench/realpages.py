@@ -239,6 +239,26 @@ def _theirs(score: ArticleScore) -> str | None:
     return score.htmldate
 
 
+def machine() -> str:
+    """CPU count and model, Python, lxml and Scrapy versions (the extraction depends on them)."""
+    import os
+    import platform
+    from importlib.metadata import version
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, lxml {version('lxml')}, "
+        f"Scrapy {version('scrapy')}, htmldate {version('htmldate')}"
+    )
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=Path, action="append", help="a folder with lists/ and articles/")
@@ -253,7 +273,13 @@ def main() -> int:
         if meta.get("family") in LIST_FAMILIES and meta["family"] != "auto":
             family.append(score_list(name, meta, body, cms=meta["family"], verbose=args.verbose))
     articles = [score_article(name, meta, body) for name, meta, body in pages(dirs, "articles")]
-    out = [f"Folders: {', '.join(str(d.relative_to(ROOT.parent)) for d in dirs)}; run {dt.date.today()}.", ""]
+    out = [
+        f"Folders: {', '.join(str(d.relative_to(ROOT.parent)) for d in dirs)}; run {dt.date.today()} "
+        f"with `.venv/bin/python bench/realpages.py --write`.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+    ]
     out += ["Lists with `cms: auto`:", "", *list_table(auto), "", *totals(auto, label="auto"), ""]
     if family:
         out += [
