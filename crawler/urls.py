@@ -72,7 +72,8 @@ def _canonical(href: str, base: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname or not parts.hostname.isprintable():
         return None
     if "/." in parts.path:  # urljoin leaves ../ in an absolute href; joining its path resolves them
-        path = urlsplit(urljoin(absolute, parts.path)).path
+        # behind "/.", a path that starts with // is not read as a host (http://h//a/./b is not http://a/b)
+        path = urlsplit(urljoin(absolute, "/." + parts.path)).path
         absolute = parts._replace(path=path).geturl()
     return canonicalize_url(absolute)
 

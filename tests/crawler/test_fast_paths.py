@@ -78,7 +78,7 @@ def _reference_canonical(url: str, *, base: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     if "/." in parts.path:
-        path = urlsplit(urljoin(absolute, parts.path)).path
+        path = urlsplit(urljoin(absolute, "/." + parts.path)).path  # a // path is no host (tests/fuzz)
         absolute = parts._replace(path=path).geturl()
     return canonicalize_url(absolute)
 

@@ -17,6 +17,7 @@ HOSTS = frozenset({"jwc.hit.edu.cn", "news.qlu.edu.cn"})
 @example(href="x.htm", base="http://[::1/list.htm")  # a broken page URL
 @example(href="http://jwc.hit.edu.cn@\x00", base="http://jwc.hit.edu.cn/")  # a NUL for a host
 @example(href="http://jwc.hit.edu.cn\x00/x", base="http://jwc.hit.edu.cn/")
+@example(href="http://jwc.hit.edu.cn////.pdf", base="http://jwc.hit.edu.cn/")  # // then a dot segment
 def test_canonical_is_an_absolute_http_url_without_fragment_or_none(href: str, base: str) -> None:
     url = urls.canonical(href, base=base)
     if url is None:
@@ -38,3 +39,13 @@ def test_attachment_and_host_checks_answer_for_any_string(url: str) -> None:
     host = urls.host_of(url)
     assert host == host.lower()
     assert urls.same_site(url, HOSTS) == (host in HOSTS)
+
+
+def test_a_path_starting_with_two_slashes_keeps_them_when_dot_segments_go() -> None:
+    # urljoin reads a bare //evil.com/./x as a host and a path; the path of a URL is never a host
+    base = "http://jwc.hit.edu.cn/"
+    assert (
+        urls.canonical("http://jwc.hit.edu.cn//evil.com/./x", base=base)
+        == "http://jwc.hit.edu.cn//evil.com/x"
+    )
+    assert urls.canonical("http://jwc.hit.edu.cn////.pdf", base=base) == "http://jwc.hit.edu.cn////.pdf"
