@@ -51,7 +51,7 @@ def candidate_links(home: TextResponse) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     anchors = home.css("a[href]")
     for anchor in [a for a in anchors if _in_nav(a) or _is_more(a)] or anchors:
-        url = canonical(anchor.attrib["href"], base=base)
+        url = canonical(anchor.root.get("href", ""), base=base)
         if url and _is_candidate(url, home=home.url) and not _is_login_label(anchor):
             name = _more_name(anchor) if _is_more(anchor) else _own_name(anchor)
             found[url] = found.get(url) or name
@@ -73,7 +73,7 @@ def _label(text: str) -> str:
 def _is_more(anchor: Selector) -> bool:
     if MORE_LABEL.match(_label(text_of(anchor) or " ".join(anchor.css("img::attr(alt)").getall()))):
         return True
-    return "more" in anchor.attrib.get("class", "").lower().split()
+    return "more" in anchor.root.get("class", "").lower().split()
 
 
 def _is_candidate(url: str, *, home: str) -> bool:
@@ -94,7 +94,7 @@ def clean_name(text: str) -> str:
 
 
 def _own_name(anchor: Selector) -> str:
-    return clean_name(text_of(anchor) or anchor.attrib.get("title", ""))
+    return clean_name(text_of(anchor) or anchor.root.get("title", ""))
 
 
 def _more_name(anchor: Selector) -> str:
@@ -105,7 +105,7 @@ def _more_name(anchor: Selector) -> str:
         texts = list(_heading_texts(block, anchor.root))
         if texts:  # a decorative English word (NEWS) may come before the Chinese heading
             return clean_name(next((text for text in texts if _CJK.search(text)), texts[0]))
-    title = clean_name(anchor.attrib.get("title", ""))
+    title = clean_name(anchor.root.get("title", ""))
     return "" if MORE_LABEL.match(_label(title)) else title
 
 

@@ -207,10 +207,11 @@ def _dated(
     return day, "list"
 
 
-def fallback_date(url: str) -> tuple[dt.date, str] | None:
-    """The date to keep for a row whose article page could not be fetched, with its source."""
+def fallback_date(url: str, *, today: dt.date) -> tuple[dt.date, str] | None:
+    """The date to keep for a row whose article page could not be fetched, with its source; a
+    creation date after ``today`` is no date (a URL is crawled text, not a clock)."""
     created = dates.sudy_url_date(url)
-    return (created, "url_created") if created else None
+    return (created, "url_created") if created and created <= today else None
 
 
 def decode_fix(response: TextResponse) -> TextResponse:

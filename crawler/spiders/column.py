@@ -443,7 +443,7 @@ class ColumnSpider(scrapy.Spider):
 
     def _dated(self, walk: Walk, url: str, found: tuple[dt.date, str] | None) -> Iterator[Any]:
         for waiter, row in self.waiting.pop((walk.job.site, url), []):
-            day, source = found or fallback_date(row.url) or (None, None)
+            day, source = found or fallback_date(row.url, today=self.today) or (None, None)
             yield ListingItems(waiter.job.site_id, waiter.job.column_id, (_observed(row, day, source),))
             yield from self._settle(waiter)
 

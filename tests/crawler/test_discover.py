@@ -901,3 +901,13 @@ def test_a_candidate_waiting_for_a_page_another_asked_for_goes_on_once_it_arrive
         ]
     }  # the JSON itself is no list page
     assert sorted(seen) == sorted(set(seen))
+
+
+def test_an_attribute_named_with_a_control_character_does_not_break_the_candidates() -> None:
+    from scrapy.http import HtmlResponse
+
+    from crawler.discover import candidate_links
+
+    body = '<html><body><nav><a \x01x="1" href="/tzgg/list.htm">通知公告</a></nav></body></html>'
+    page = HtmlResponse(url="http://x.example.edu.cn/", body=body.encode("utf-8"))
+    assert [url for _, url in candidate_links(page)] == ["http://x.example.edu.cn/tzgg/list.htm"]

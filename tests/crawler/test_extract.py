@@ -113,11 +113,14 @@ def test_relative_words_count_from_today() -> None:
 
 
 def test_fallback_date_is_the_webplus_creation_date() -> None:
-    assert fallback_date("https://news.qlu.edu.cn/2022/1205/c814a216251/page.htm") == (
+    assert (
+        fallback_date("https://news.qlu.edu.cn/2099/1231/c814a216251/page.htm", today=D(2026, 12, 1)) is None
+    )
+    assert fallback_date("https://news.qlu.edu.cn/2022/1205/c814a216251/page.htm", today=D(2026, 12, 1)) == (
         D(2022, 12, 5),
         "url_created",
     )
-    assert fallback_date("https://www.lntdxy.com/info/1039/3201.htm") is None
+    assert fallback_date("https://www.lntdxy.com/info/1039/3201.htm", today=D(2026, 12, 1)) is None
 
 
 def test_jsonapi_through_extract_list() -> None:
@@ -221,7 +224,7 @@ def test_a_sudy_creation_date_is_the_last_resort_not_a_list_date() -> None:
         [Row("http://x.edu.cn/2022/0901/c1234a56789/page.htm", "通知", None)], today=D(2022, 9, 2)
     )
     assert [(row.published_on, row.needs_article) for row in listed] == [(None, True)]
-    assert fallback_date(listed[0].url) == (D(2022, 9, 1), "url_created")
+    assert fallback_date(listed[0].url, today=D(2026, 12, 1)) == (D(2022, 9, 1), "url_created")
 
 
 def test_a_date_inside_the_link_dates_the_row() -> None:
