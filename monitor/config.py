@@ -222,13 +222,34 @@ class Institution(_Frozen):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+#: The most list pages a column may be walked through (``max_pages_per_column``); a pager never
+#: makes the crawler build more page URLs than this.
+MAX_PAGES_LIMIT = 10_000
+
+
 class CrawlSettings(_Frozen):
+    """How the crawler treats the sites: politeness, retries, and the bounds one site may cost.
+
+    The bounds (issue 11) keep a broken or hostile site to a slice of the night: a list page
+    larger than ``max_page_mb`` (an article: ``max_article_mb``; the decompressed size counts) is
+    refused at the cap, a request with no complete answer within ``request_timeout_seconds`` is
+    cut (a dripping server too: the deadline is for the whole answer), a column stops being walked after ``column_budget_seconds`` (its
+    retries and Retry-After waits included), a Retry-After is honoured up to
+    ``retry_after_max_seconds``, and a stored title is at most ``title_max_chars`` long.
+    """
+
     obey_robots: bool = True
     per_host_concurrency: int = Field(default=2, ge=1, le=16)
     delay_seconds: float = Field(default=0.5, ge=0, le=60)
-    max_pages_per_column: int = Field(default=1000, ge=1)
+    max_pages_per_column: int = Field(default=1000, ge=1, le=MAX_PAGES_LIMIT)
     retries: int = Field(default=3, ge=0, le=10)
     retry_backoff_seconds: float = Field(default=1.0, ge=0, le=60)
+    max_page_mb: float = Field(default=16, gt=0, le=256)  # a list page (attachments are never fetched)
+    max_article_mb: float = Field(default=16, gt=0, le=256)  # an article opened for its date
+    request_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    column_budget_seconds: float = Field(default=1800, gt=0, le=86400)
+    retry_after_max_seconds: float = Field(default=300, ge=0, le=3600)
+    title_max_chars: int = Field(default=500, ge=20, le=10_000)
 
 
 class MailSettings(_Frozen):

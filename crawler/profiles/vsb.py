@@ -7,7 +7,8 @@ dates sit in a ``<span>`` with a leading space or in ``p.date``/``label``/``span
 Pages count **down** (campus-cms.md §2): page 1 is ``{alias}.htm``, page k is
 ``{alias}/{total-k+1}.htm``, so ``{alias}/1.htm`` always holds the oldest items. The total comes
 from ``span.p_t`` ("1/11") or, failing that, from any numbered link (page k in file f: total =
-f + k - 1); then ``page_urls`` lists every page.
+f + k - 1); then ``page_urls`` lists every page, up to ``MAX_PAGES_LIMIT`` (the most pages a
+column may be walked through): a pager claiming 10⁷ pages costs no more than one claiming 10⁴.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from crawler.profiles import ListPage, register
 from crawler.profiles.html import element_text, first, matches, root, select, strings
 from crawler.profiles.rows import Template, list_rows
 from crawler.urls import canonical
-from monitor.config import Column
+from monitor.config import MAX_PAGES_LIMIT, Column
 
 TITLES = ("h4", "h3", "h5", ".tit", ".title", "em")
 DATES = ("p.date", "span.date", ".date", "label", ".time", "time", "li > span", "em")
@@ -70,7 +71,8 @@ def _page_urls(response: TextResponse, *, base: str) -> tuple[str, ...]:
     current, total = _position(response, files)
     if alias is None or not total:
         return ()
-    pages = (f"{alias}/{total - k + 1}.htm" if k > 1 else f"{alias}.htm" for k in range(1, total + 1))
+    last = min(total, MAX_PAGES_LIMIT)  # the claim is the site's, the bound ours
+    pages = (f"{alias}/{total - k + 1}.htm" if k > 1 else f"{alias}.htm" for k in range(1, last + 1))
     return tuple(url for k, url in enumerate(pages, start=1) if k != current)
 
 

@@ -8,7 +8,8 @@ sites, which does not matter: the cells are joined in page order); ``wp_article_
 window with the same N is read, so sidebars of other windows stay out.
 
 Pages count up: page 1 is ``/{col}/list.htm``, page k is ``/{col}/list{k}.htm``; ``em.all_pages``
-gives the total, so ``page_urls`` lists them all.
+gives the total, so ``page_urls`` lists them all, up to ``MAX_PAGES_LIMIT`` (the most pages a
+column may be walked through): a pager claiming 10⁷ pages costs no more than one claiming 10⁴.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from crawler.profiles import ListPage, register
 from crawler.profiles.html import first, matches, root, select, strings
 from crawler.profiles.rows import Template, list_rows
 from crawler.urls import canonical
-from monitor.config import Column
+from monitor.config import MAX_PAGES_LIMIT, Column
 
 DATES = (
     ".news_meta",
@@ -81,7 +82,8 @@ def _window(page: etree._Element) -> etree._Element | None:
 
 
 def _page_urls(pager: list[etree._Element], *, base: str) -> tuple[str, ...]:
-    """Every list page but the current one, when the pager states the total."""
+    """Every list page but the current one, when the pager states the total (at most
+    ``MAX_PAGES_LIMIT`` of them: the claim is the site's, the bound ours)."""
     total, current = (_number(_first(pager, f"em.{name}::text")) for name in ("all_pages", "curr_page"))
     hrefs = [*(href for el in pager for href in strings(el, "a.next::attr(href), a.last::attr(href)")), base]
     links = (canonical(href, base=base) or "" for href in hrefs)
@@ -89,7 +91,11 @@ def _page_urls(pager: list[etree._Element], *, base: str) -> tuple[str, ...]:
     if not total or pattern is None:
         return ()
     prefix, suffix = pattern.groups()
-    pages = (f"{prefix}{k if k > 1 else ''}{suffix}" for k in range(1, total + 1) if k != (current or 1))
+    pages = (
+        f"{prefix}{k if k > 1 else ''}{suffix}"
+        for k in range(1, min(total, MAX_PAGES_LIMIT) + 1)
+        if k != (current or 1)
+    )
     return tuple(pages)
 
 
