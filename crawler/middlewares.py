@@ -5,17 +5,25 @@ page, 401), ``blocked`` (403, an anti-bot page), ``robots_disallowed``, ``not_fo
 moved off the configured hosts), ``unreachable`` (connection errors, timeouts, 5xx after
 retries), ``parse_failed`` (a page without a recognisable list) — never "stale": a column that
 could not be read says why.
+
+The bounds one site may cost (``crawl`` config, issue 11) end as outcomes too: a page over its
+size cap (``download_maxsize``, the decompressed size included) is ``parse_failed: page over
+16 MB``, a request without a complete answer in time ``unreachable: no complete answer within
+30 s``, and a column whose :class:`Budget` is spent stops with ``column time budget … spent``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.extensions.httpcache import DummyPolicy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.robotstxt import RobotParser
@@ -23,7 +31,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.python.failure import Failure
 
 _LOGIN_URL = re.compile(
@@ -80,11 +88,28 @@ def outcome_for_status(status: int) -> str:
     return "not_found"
 
 
+def megabytes(size: float) -> str:
+    return f"{size / 2**20:g} MB"
+
+
 def outcome_for_failure(failure: Failure) -> tuple[str, int | None, str]:
     """(outcome, HTTP status, message) for a request that failed before reaching a callback."""
     exc = failure.value
+    meta = getattr(getattr(failure, "request", None), "meta", {})
     if isinstance(exc, RobotsUnavailable):
         return "unreachable", exc.status, str(exc)
+    if isinstance(exc, BudgetSpent):
+        return "unreachable", None, str(exc)
+    if isinstance(exc, (CancelledError, DownloadCancelledError)) and meta.get("download_maxsize"):
+        # Scrapy's download handler cancels a body (or a Content-Length) over the cap
+        return "parse_failed", None, f"page over {megabytes(meta['download_maxsize'])}"
+    if isinstance(exc, IgnoreRequest) and "during decompression" in str(exc):
+        limit = megabytes(meta.get("download_maxsize", 0))
+        return "parse_failed", None, f"page over {limit} decompressed (a compression bomb?)"
+    if isinstance(exc, DownloadTimeoutError):
+        seconds = meta.get("download_timeout")
+        within = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "the request timeout"
+        return "unreachable", None, f"no complete answer within {within}"
     if isinstance(exc, HttpError):
         status = exc.response.status
         return outcome_for_status(status), status, response_status_message(status)
@@ -189,6 +214,8 @@ class RobotsOnlyPolicy(DummyPolicy):
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's RetryMiddleware, waiting 0.25 s, 0.5 s, 1 s … (``RETRY_BACKOFF_*``) before each retry.
 
+    A 429 or 503 with ``Retry-After`` is waited for as asked, up to ``RETRY_AFTER_MAX``
+    (``crawl.retry_after_max_seconds``) and what is left of the column's :class:`Budget`.
     The wait is an asyncio sleep of this request alone: other hosts, and other requests to the
     same host, go on meanwhile, so a failing host slows nothing but itself.
     """
@@ -197,15 +224,23 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 0.25)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 300.0)
 
-    async def _pause(self, request: Request) -> None:
+    async def _pause(self, request: Request, response: Response | None = None) -> None:
         tries = int(request.meta.get("retry_times", 0))
-        await asyncio.sleep(min(self.backoff_max, self.backoff_base * 2**tries))
+        wait = min(self.backoff_max, self.backoff_base * 2**tries)
+        asked = retry_after(response) if response is not None else None
+        if asked is not None:
+            wait = max(wait, min(asked, self.retry_after_max))
+        budget: Budget | None = request.meta.get("budget")
+        if budget is not None:
+            wait = min(wait, max(budget.left(), 0.0))
+        await asyncio.sleep(wait)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        await self._pause(request)
+        await self._pause(request, response)
         return self._retry(request, response_status_message(response.status)) or response
 
     async def process_exception(self, request: Request, exception: Exception) -> Any:  # type: ignore[override]
@@ -213,3 +248,57 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return None
         await self._pause(request)
         return self._retry(request, exception)
+
+
+@dataclass
+class Budget:
+    """The wall time a column may take (``crawl.column_budget_seconds``), counted from its first
+    request leaving for the downloader: retries, rounds and Retry-After waits included."""
+
+    seconds: float
+    started: float | None = None
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+
+    def left(self) -> float:
+        return self.seconds if self.started is None else self.seconds - (time.monotonic() - self.started)
+
+
+class BudgetSpent(IgnoreRequest):
+    """The column's time budget is spent: its remaining requests are not sent."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"column time budget of {seconds:g} s spent (crawl.column_budget_seconds)")
+
+
+class BudgetMiddleware:
+    """Downloader middleware: no request of a column whose :class:`Budget` (``meta["budget"]``) is
+    spent leaves, and none may take longer than what is left of it (``download_timeout``)."""
+
+    def process_request(self, request: Request) -> None:
+        budget: Budget | None = request.meta.get("budget")
+        if budget is None:
+            return
+        budget.start()
+        left = budget.left()
+        if left <= 0:
+            raise BudgetSpent(budget.seconds)
+        timeout = request.meta.get("download_timeout")
+        if timeout is None or left < timeout:
+            request.meta["download_timeout"] = max(left, 0.1)
+
+
+def retry_after(response: Response) -> float | None:
+    """The seconds a 429 or 503 asks to wait (``Retry-After``: seconds or an HTTP date), if any."""
+    if response.status not in (429, 503):
+        return None
+    value = (response.headers.get("Retry-After") or b"").decode("latin-1").strip()
+    if value.isdecimal():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -38,7 +38,15 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
         "AUTOTHROTTLE_START_DELAY": max(crawl.delay_seconds, 0.5),
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.per_host_concurrency),
-        "DOWNLOAD_TIMEOUT": 30,
+        # Bounds of issue 11: the size cap holds for the decompressed body too (Scrapy's
+        # HttpCompressionMiddleware stops inflating at DOWNLOAD_MAXSIZE), and Scrapy's
+        # DOWNLOAD_TIMEOUT is a deadline for the whole answer, so a dripping server is cut too.
+        "DOWNLOAD_MAXSIZE": int(max(crawl.max_page_mb, crawl.max_article_mb) * 2**20),
+        "DOWNLOAD_WARNSIZE": int(max(crawl.max_page_mb, crawl.max_article_mb) * 2**20) // 4,
+        "DOWNLOAD_TIMEOUT": crawl.request_timeout_seconds,
+        "RETRY_AFTER_MAX": crawl.retry_after_max_seconds,
+        "XXGK_MAX_PAGE_BYTES": int(crawl.max_page_mb * 2**20),  # per request: meta download_maxsize
+        "XXGK_MAX_ARTICLE_BYTES": int(crawl.max_article_mb * 2**20),
         "DNS_TIMEOUT": 10,
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],

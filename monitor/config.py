@@ -233,9 +233,10 @@ class CrawlSettings(_Frozen):
     The bounds (issue 11) keep a broken or hostile site to a slice of the night: a list page
     larger than ``max_page_mb`` (an article: ``max_article_mb``; the decompressed size counts) is
     refused at the cap, a request with no complete answer within ``request_timeout_seconds`` is
-    cut (a dripping server too: the deadline is for the whole answer), a column stops being walked after ``column_budget_seconds`` (its
-    retries and Retry-After waits included), a Retry-After is honoured up to
-    ``retry_after_max_seconds``, and a stored title is at most ``title_max_chars`` long.
+    cut (a dripping server too: the deadline is for the whole answer), a column stops being
+    walked after ``column_budget_seconds`` (retries and Retry-After waits included), a
+    Retry-After is honoured up to ``retry_after_max_seconds``, and a stored title is at most
+    ``title_max_chars`` long. (The column budget and the title bound are not enforced yet.)
     """
 
     obey_robots: bool = True

@@ -127,11 +127,14 @@ class ColumnSpider(scrapy.Spider):
         self.columns = {(walk.job.site, walk.job.column.id): walk.job.column for walk in self.walks.values()}
         self.helper: Helper | None = None  # the pipeline writes through it too
         self.reader = PageReader(self.columns, today=today, helper=None)
+        self.max_page_bytes = self.max_article_bytes = 16 * 2**20  # crawl.max_page_mb, max_article_mb
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ColumnSpider:
         """The spider, with a helper process (:mod:`crawler.helper`) unless ``XXGK_HELPER_PROCESS`` is off."""
         spider: ColumnSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_page_bytes = crawler.settings.getint("XXGK_MAX_PAGE_BYTES", spider.max_page_bytes)
+        spider.max_article_bytes = crawler.settings.getint("XXGK_MAX_ARTICLE_BYTES", spider.max_article_bytes)
         if crawler.settings.getbool("XXGK_HELPER_PROCESS", True):
             spider.helper = Helper(columns=spider.columns, today=spider.today)
             spider.reader = PageReader(spider.columns, today=spider.today, helper=spider.helper)
@@ -170,6 +173,7 @@ class ColumnSpider(scrapy.Spider):
             "read": True,
             "dont_redirect": True,
             "url": url,
+            "download_maxsize": self.max_page_bytes,
         }
         return Request(
             url,
@@ -195,7 +199,7 @@ class ColumnSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"walk": walk, "article": row.url},
+            meta={"walk": walk, "article": row.url, "download_maxsize": self.max_article_bytes},
             dont_filter=True,
         )
 
@@ -328,7 +332,7 @@ class ColumnSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_verify,
             errback=self.verify_failed,
-            meta={"walk": walk, "verify": url, "page": page},
+            meta={"walk": walk, "verify": url, "page": page, "download_maxsize": self.max_article_bytes},
             dont_filter=True,
         )
 
@@ -529,7 +533,7 @@ def _transient(failure: Failure) -> bool:
 
 def _article_again(request: Request) -> Request:
     """An article page once more, behind the others, with a fresh retry budget."""
-    keys = ("walk", "article", "verify", "page")
+    keys = ("walk", "article", "verify", "page", "download_maxsize")
     meta: dict[str, Any] = {key: request.meta[key] for key in keys if key in request.meta}
     meta["round"] = int(request.meta.get("round", 1)) + 1
     return request.replace(meta=meta, priority=-1)
