@@ -1,0 +1,92 @@
+"""Run one ``xxgk crawl --full`` over the hostile campus and gather what the test and bench judge.
+
+The crawl runs as a subprocess (the CLI, which starts the crawler as its own child), so its wall
+time and the peak RSS of its largest process (``RUSAGE_CHILDREN``: the largest descendant
+waited for) are the crawl's alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor import store
+from monitor.store import crawls
+from tests.hostile.server import CASES, Hostile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    output: str
+    seconds: float
+    peak_rss_mb: float
+    fetches: dict[str, crawls.FetchRow]  # column id → its outcome row
+    items: dict[str, tuple[str, dt.date | None]]  # item URL → (title, date)
+    status: str
+
+
+def config_yaml(hostile: Hostile, *, cases: Sequence[str], crawl: Mapping[str, object]) -> str:
+    """Institution ``h``: one site on the hostile server, a normal column and the ``cases``."""
+    keys = {"obey_robots": "true", "per_host_concurrency": 8, "delay_seconds": 0, **crawl}
+    columns = [("normal", "/normal/list.htm"), *((case, CASES[case].path) for case in cases)]
+    lines = [
+        "institution: {id: h, name: 测试大学, timezone: Asia/Shanghai, contact: t@example.edu.cn}",
+        f"checklist: {ROOT / 'config' / 'checklist.yaml'}",
+        "crawl: {" + ", ".join(f"{key}: {value}" for key, value in keys.items()) + "}",
+        "mail: {office: [o@example.edu.cn]}",
+        "campuses:",
+        "  - {id: main, name: 校本部, sites: [{id: s, name: 测试站, url: s.example.edu.cn, columns: [",
+        *(
+            f"      {{id: {cid}, name: {cid}, kind: notice, url: {hostile.url(path)}}},"
+            for cid, path in columns
+        ),
+        "    ]}]}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def crawl(
+    hostile: Hostile,
+    tmp: Path,
+    *,
+    cases: Sequence[str],
+    crawl: Mapping[str, object],
+    today: dt.date,
+    timeout: float = 600,
+) -> Result:
+    config = tmp / "h.yaml"
+    config.write_text(config_yaml(hostile, cases=cases, crawl=crawl), encoding="utf-8")
+    db_url = f"sqlite:///{tmp / 'h.db'}"
+    argv = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
+    argv += ["crawl", "--full", "--today", today.isoformat()]
+    started = time.monotonic()
+    done = subprocess.run(
+        argv,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    seconds = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    engine = store.connect(db_url)
+    try:
+        with store.sessions(engine)() as session:
+            run = crawls.latest_run(session, institution_key="h")
+            assert run is not None, done.stdout + done.stderr
+            fetches = {row.column: row for row in crawls.run_fetches(session, run_id=run[0])}
+            items = crawls.site_items(session, institution_key="h").get("s", {})
+    finally:
+        engine.dispose()
+    return Result(done.returncode, done.stdout + done.stderr, seconds, peak, fetches, items, run[1])
