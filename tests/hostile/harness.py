@@ -1,15 +1,14 @@
 """Run one ``xxgk crawl --full`` over the hostile campus and gather what the test and bench judge.
 
 The crawl runs as a subprocess (the CLI, which starts the crawler as its own child), so its wall
-time and the peak RSS of its largest process (``RUSAGE_CHILDREN``: the largest descendant
-waited for) are the crawl's alone.
+time and the peak RSS of its largest process (``os.wait4`` on the CLI: the CLI and the crawler
+child it waited for) are the crawl's alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -70,23 +69,48 @@ def crawl(
     argv = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
     argv += ["crawl", "--full", "--today", today.isoformat()]
     started = time.monotonic()
-    done = subprocess.run(
-        argv,
-        cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    log = tmp / "crawl.log"
+    with log.open("w+", encoding="utf-8") as out:
+        child = subprocess.Popen(
+            argv,
+            cwd=tmp,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        status, peak_kb = _wait(child, timeout)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        output = out.read()
+    peak = peak_kb / 1024
     engine = store.connect(db_url)
     try:
         with store.sessions(engine)() as session:
             run = crawls.latest_run(session, institution_key="h")
-            assert run is not None, done.stdout + done.stderr
+            assert run is not None, output
             fetches = {row.column: row for row in crawls.run_fetches(session, run_id=run[0])}
             items = crawls.site_items(session, institution_key="h").get("s", {})
     finally:
         engine.dispose()
-    return Result(done.returncode, done.stdout + done.stderr, seconds, peak, fetches, items, run[1])
+    return Result(status, output, seconds, peak, fetches, items, run[1])
+
+
+def _wait(child: subprocess.Popen[str], timeout: float) -> tuple[int, int]:
+    """Wait for ``child`` and return its exit code and the peak RSS (KiB) of its own process tree.
+
+    ``os.wait4`` reports the child's usage together with the descendants it waited for, so the
+    figure is this crawl's alone, not the largest process the test run ever started (which
+    ``RUSAGE_CHILDREN`` of a long pytest process would be).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid == child.pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            return child.returncode, usage.ru_maxrss
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait()
+            raise subprocess.TimeoutExpired(child.args, timeout)
+        time.sleep(0.1)
