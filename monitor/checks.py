@@ -12,16 +12,74 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from monitor import rules, store
 from monitor.checklist import Classifier, report_type
 from monitor.config import Campus, Column, Config, Site
-from monitor.rules.snapshot import ColumnSnapshot, Evidence, Settings, SiteSnapshot, Snapshot
+from monitor.rules.snapshot import ColumnSnapshot, Evidence, Request, Settings, SiteSnapshot, Snapshot
 from monitor.stats import StatsTables, build_tables, statistics_year_of
 from monitor.store import checks as q
+from monitor.store import requests as register
 
 log = logging.getLogger(__name__)
+
+
+class ColumnEntry(TypedDict):
+    """A column in the check document: ids from the config, its status, and the crawl outcome as `reason`."""
+
+    campus: str
+    site: str
+    column: str
+    status: str
+    reason: str
+    newest: str | None
+    items: int
+    age_days: int | None
+
+
+class SiteEntry(TypedDict):
+    campus: str
+    site: str
+    status: str
+    reasons: list[str]
+
+
+class ItemEntry(TypedDict):
+    """A checklist item: `evidence` rows are {site, column, url, title, date, status}."""
+
+    slug: str
+    number: int
+    status: str
+    reason: str
+    due: str | None
+    evidence: list[dict[str, Any]]
+
+
+class FindingEntry(TypedDict):
+    """A finding (`Finding.as_dict`) and its state; `kind` is declared in `monitor.rules.KINDS`."""
+
+    key: str
+    kind: str
+    subject: str
+    severity: str
+    message: str
+    detail: dict[str, Any]
+    site: str | None
+    column: str | None
+    slug: str | None
+    state: str  # new | ongoing
+
+
+class CheckDocument(TypedDict):
+    """`xxgk check --format json`, as the reports and the dashboard read it (DESIGN.md's contract)."""
+
+    at: str
+    columns: list[ColumnEntry]
+    sites: list[SiteEntry]
+    checklist: list[ItemEntry]
+    findings: list[FindingEntry]
+    resolved: list[str]
 
 
 @dataclass(frozen=True)
@@ -78,6 +136,7 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
     )
     slugs = [item.slug for item in config.checklist.items]
     found = q.evidence(session, institution_key=key, at=at, known_by=known_by, slugs=slugs)
+    received = register.list_requests(session, institution_key=key, end=at)
     return Snapshot(
         at=at,
         institution=key,
@@ -86,7 +145,13 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
         evidence=tuple(Evidence(**vars(row)) for row in found),
         period=(start, at),
         settings=Settings(**config.checks.model_dump()),
+        requests=request_snapshots(received),
     )
+
+
+def request_snapshots(rows: Sequence[register.RequestRow]) -> tuple[Request, ...]:
+    """The 依申请公开 register as the rules see it (judged by its own dates: received, answered)."""
+    return tuple(Request(r.id, r.received_on, r.requester, r.subject, r.answered_on, r.answer) for r in rows)
 
 
 def period_tables(
@@ -221,22 +286,35 @@ def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[s
     }
 
 
-def check_document(result: CheckResult) -> dict[str, Any]:
+def check_document(result: CheckResult) -> CheckDocument:
     """The JSON of `xxgk check --format json` (DESIGN.md's contract, plus sites and resolved)."""
     judgement, snapshot = result.judgement, result.snapshot
     return {
         "at": snapshot.at.isoformat(),
         "columns": [_column_entry(column, judgement.columns[column.key]) for column in snapshot.columns()],
-        "sites": [
-            {"campus": s.campus, "site": s.site, **_verdict(judgement.sites[s.site])} for s in snapshot.sites
-        ],
+        "sites": [_site_entry(s, judgement.sites[s.site]) for s in snapshot.sites],
         "checklist": [_item_entry(judgement.checklist[item.slug]) for item in snapshot.checklist.items],
-        "findings": [{**f.as_dict(), "state": result.states.get(f.key, "new")} for f in judgement.findings],
+        "findings": [_finding_entry(f, result.states.get(f.key, "new")) for f in judgement.findings],
         "resolved": result.resolved,
     }
 
 
-def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> dict[str, Any]:
+def _finding_entry(finding: rules.Finding, state: str) -> FindingEntry:
+    return {
+        "key": finding.key,
+        "kind": finding.kind,
+        "subject": finding.subject,
+        "severity": finding.severity,
+        "message": finding.message,
+        "detail": finding.detail,
+        "site": finding.site,
+        "column": finding.column,
+        "slug": finding.slug,
+        "state": state,
+    }
+
+
+def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> ColumnEntry:
     return {
         "campus": column.campus,
         "site": column.site,
@@ -249,11 +327,16 @@ def _column_entry(column: ColumnSnapshot, verdict: rules.ColumnVerdict) -> dict[
     }
 
 
-def _verdict(verdict: rules.SiteVerdict) -> dict[str, Any]:
-    return {"status": verdict.status, "reasons": list(verdict.reasons)}
+def _site_entry(site: SiteSnapshot, verdict: rules.SiteVerdict) -> SiteEntry:
+    return {
+        "campus": site.campus,
+        "site": site.site,
+        "status": verdict.status,
+        "reasons": list(verdict.reasons),
+    }
 
 
-def _item_entry(status: rules.ItemStatus) -> dict[str, Any]:
+def _item_entry(status: rules.ItemStatus) -> ItemEntry:
     return {
         "slug": status.slug,
         "number": status.number,

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -39,7 +38,7 @@ def check_command(state: State, at: dt.date | None, fmt: str) -> None:
         _print_check(doc, stored=result.check_id is not None)
 
 
-def _print_check(doc: dict[str, Any], *, stored: bool) -> None:
+def _print_check(doc: checks.CheckDocument, *, stored: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -12,32 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from monitor.checks import CheckDocument, FindingEntry
 from monitor.reports import rows
 from monitor.reports.lookup import Links, Lookup
+from monitor.rules.registry import kind_of
 
-#: Finding kinds the digest's tables already show (as a column or checklist row).
-_IN_TABLES = (
-    "column_stale",
-    "column_blank",
-    "column_undated",
-    "column_not_checked",
-    "checklist_missing",
-    "checklist_stale",
-    "checklist_overdue",
-)
 _SECTIONS = ("columns", "items", "new", "ongoing", "resolved")
 _NAMED_SITES = 2  # a subject names this many sites, then says "等 N 个网站"
 
 
-def context(check: Mapping[str, Any], look: Lookup, links: Links, *, sites: list[str]) -> dict[str, Any]:
+def context(check: CheckDocument, look: Lookup, links: Links, *, sites: list[str]) -> dict[str, Any]:
     """The digest of the owner of `sites` (ids, config order)."""
     carried = _carried(look, sites)
 
-    def concerns(finding: rows.Entry) -> bool:
-        return finding.get("site") in sites or finding.get("slug") in carried
+    def concerns(finding: FindingEntry) -> bool:
+        about = finding.get("site") in sites or finding.get("slug") in carried
+        return about and _to_owner(finding["kind"])
 
-    def ongoing(finding: rows.Entry) -> bool:
-        return concerns(finding) and finding["kind"] not in _IN_TABLES
+    def ongoing(finding: FindingEntry) -> bool:
+        return concerns(finding) and not _in_tables(finding["kind"])
 
     columns = rows.column_rows(check, look, links, sites=sites)
     return {
@@ -73,6 +66,18 @@ def headline(context: Mapping[str, Any]) -> str:
         news.append((len(context["resolved"]), "个问题已解决"))
         gist = "，".join(f"{n} {what}" for n, what in news if n)
     return f"{context['owner']}：{gist}"
+
+
+def _to_owner(kind: str) -> bool:
+    """Whether the owners receive findings of `kind` (an undeclared kind goes to the office only)."""
+    declared = kind_of(kind)
+    return declared is not None and declared.audience == "owner"
+
+
+def _in_tables(kind: str) -> bool:
+    """Whether the digest's tables already show findings of `kind` (as a column or checklist row)."""
+    declared = kind_of(kind)
+    return declared is not None and declared.in_tables
 
 
 def _owner(look: Lookup, sites: list[str]) -> str:

@@ -7,7 +7,10 @@ so a new rule or outcome never breaks a report.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from monitor.rules.columns import OUTCOME_ZH
+from monitor.rules.registry import KINDS
 
 PRODUCT = "信息公开监测"
 
@@ -53,19 +56,21 @@ SITE_REASON = {
 #: Crawl outcomes, including the readable ones (the crawl table of the summary shows them all).
 OUTCOME = {"ok": "正常", "empty": "空白", **OUTCOME_ZH}
 
-FINDING_KIND = {
-    "column_stale": "栏目未按时更新",
-    "column_blank": "空白栏目",
-    "column_undated": "未注明发布时间",
-    "column_not_checked": "栏目连续无法检查",
-    "site_failing": "网站检查不合格",
-    "count_drop": "发布量下降",
-    "checklist_missing": "清单事项缺失",
-    "checklist_stale": "清单事项未按时更新",
-    "checklist_overdue": "清单事项逾期未公开",
-    "disclosure_lag": "未在期限内公开",
-    "error": "检查规则出错",
-}
+
+class _KindLabels(Mapping[str, str]):
+    """Finding kind → label, read live from the kinds the rules declare (monitor.rules.registry)."""
+
+    def __getitem__(self, kind: str) -> str:
+        return KINDS[kind].label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+FINDING_KIND: Mapping[str, str] = _KindLabels()
 
 FINDING_STATE = {"new": "新增", "ongoing": "持续", "resolved": "已解决"}
 SEVERITY = {"high": "高", "medium": "中", "low": "低"}
@@ -91,7 +96,7 @@ STATUS_TONE = {
 }
 
 
-def label(table: dict[str, str], key: str | None) -> str:
+def label(table: Mapping[str, str], key: str | None) -> str:
     """`key` in the office's words; an unknown key as it is, None as empty."""
     if not key:
         return ""

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.checks import CheckDocument
 from monitor.config import Config
 from monitor.reports import digest, labels, rows, sample, tables
 from monitor.reports.lookup import Links, Lookup, links, lookup
@@ -26,7 +27,7 @@ class ReportInput:
     """One night's data, as plain JSON-shaped dicts."""
 
     config: Config
-    check: dict[str, Any]  # monitor.cli.compliance.check_document(...)
+    check: CheckDocument  # monitor.checks.check_document(...)
     stats: dict[str, Any]  # monitor.stats.to_json(...) parsed: the current period, with last_year
     crawl: tuple[dict[str, Any], ...] = ()  # the night's column fetches (FetchRow fields)
     dashboard_url: str | None = None
@@ -168,14 +169,14 @@ def _by_campus(sites: list[tables.SiteRow]) -> list[tuple[str, list[tables.SiteR
     return list(grouped.items())
 
 
-def _coverage(check: Mapping[str, Any]) -> list[tuple[str, str, int, str, float]]:
+def _coverage(check: CheckDocument) -> list[tuple[str, str, int, str, float]]:
     """(status, label, count, tone, percent) of the checklist items, every status shown."""
     counts = rows.status_counts(check.get("checklist", []), labels.ITEM_STATUS)
     total = sum(n for _, _, n, _ in counts)
     return [(s, label, n, tone, tables.percent(n, total)) for s, label, n, tone in counts]
 
 
-def _finding_states(check: Mapping[str, Any]) -> dict[str, int]:
+def _finding_states(check: CheckDocument) -> dict[str, int]:
     findings = check.get("findings", [])
     new = sum(1 for f in findings if f.get("state", "new") == "new")
     return {"new": new, "ongoing": len(findings) - new, "resolved": len(check.get("resolved", []))}

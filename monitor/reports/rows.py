@@ -1,25 +1,22 @@
 """The problem rows of the reports: columns and checklist items needing work, findings, resolved keys.
 
-Every builder reads the check JSON (`monitor.cli.compliance.check_document`) and returns frozen
+Every builder reads the check document (`monitor.checks.check_document`, typed) and returns frozen
 rows holding the text the templates print. Finding messages and titles come from crawled pages:
 rows carry them as plain strings and the HTML templates escape them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.checks import CheckDocument, ColumnEntry, FindingEntry, ItemEntry
 from monitor.reports import labels
 from monitor.reports.lookup import Links, Lookup
+from monitor.rules.registry import kind_of
 
 Entry = dict[str, Any]
-
-#: Finding kinds whose subject is ``site/column``, a site id, or a checklist slug.
-_COLUMN_KINDS = ("column_stale", "column_blank", "column_undated", "column_not_checked")
-_SITE_KINDS = ("site_failing", "count_drop")
-_SLUG_KINDS = ("checklist_missing", "checklist_stale", "checklist_overdue", "disclosure_lag")
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class Subject:
 
 
 def column_rows(
-    check: Mapping[str, Any], look: Lookup, links: Links, *, sites: Collection[str] | None = None
+    check: CheckDocument, look: Lookup, links: Links, *, sites: Collection[str] | None = None
 ) -> list[ColumnRow]:
     """Columns that are stale, undated, blank or could not be checked, worst first, config order within."""
     entries = [
@@ -85,7 +82,7 @@ def column_rows(
     return [_column_row(entry, look, links) for entry in entries]
 
 
-def _column_row(entry: Entry, look: Lookup, links: Links) -> ColumnRow:
+def _column_row(entry: ColumnEntry, look: Lookup, links: Links) -> ColumnRow:
     site, column, status = entry["site"], entry["column"], entry["status"]
     threshold, age = look.threshold(site, column), entry.get("age_days")
     overdue = age - threshold if status == "stale" and age is not None and threshold else None
@@ -122,7 +119,7 @@ def _column_note(
 
 
 def item_rows(
-    check: Mapping[str, Any],
+    check: CheckDocument,
     look: Lookup,
     *,
     carried: Mapping[str, list[str]] | None = None,
@@ -136,7 +133,7 @@ def item_rows(
     ]
 
 
-def _item_row(entry: Entry, look: Lookup, carriers: list[str]) -> ItemRow:
+def _item_row(entry: ItemEntry, look: Lookup, carriers: list[str]) -> ItemRow:
     status, due = entry["status"], entry.get("due")
     reason = labels.reason(entry.get("reason"))
     missed = {"overdue": f"应于 {due} 前公开", "stale": f"应于 {due} 前更新"}.get(status) if due else None
@@ -154,11 +151,11 @@ def _item_row(entry: Entry, look: Lookup, carriers: list[str]) -> ItemRow:
 
 
 def finding_rows(
-    check: Mapping[str, Any],
+    check: CheckDocument,
     links: Links,
     *,
     states: Collection[str] = ("new", "ongoing"),
-    concerns: Callable[[Entry], bool] = lambda _: True,
+    concerns: Callable[[FindingEntry], bool] = lambda _: True,
 ) -> list[FindingRow]:
     """Findings in `states` that `concerns` accepts, high severity first."""
     order = list(labels.SEVERITY)
@@ -167,8 +164,8 @@ def finding_rows(
     return [_finding_row(finding, links) for finding in chosen]
 
 
-def _finding_row(finding: Entry, links: Links) -> FindingRow:
-    state = finding.get("state", "new")
+def _finding_row(finding: FindingEntry, links: Links) -> FindingRow:
+    state, site = finding.get("state", "new"), finding.get("site")
     return FindingRow(
         key=finding["key"],
         kind_label=labels.label(labels.FINDING_KIND, finding["kind"]),
@@ -176,32 +173,39 @@ def _finding_row(finding: Entry, links: Links) -> FindingRow:
         state_label=labels.label(labels.FINDING_STATE, state),
         severity_label=labels.label(labels.SEVERITY, finding["severity"]),
         message=finding["message"],
-        link=links.site(finding["site"]) if finding.get("site") else links.findings(),
+        link=links.site(site) if site else links.findings(),
     )
 
 
 def subject(key: str, look: Lookup) -> Subject:
-    """What the finding `key` (``kind:subject``) is about, named for the office."""
+    """What the finding `key` (``kind:subject``) is about, named for the office by its declared kind."""
     kind, _, rest = key.partition(":")
-    if kind in _COLUMN_KINDS:
+    declared = kind_of(kind)
+    about = declared.subject if declared else None
+    if about == "column":
         site, _, column = rest.partition("/")
         return Subject(kind, site, None, f"{look.site_name(site)}/{look.column_name(site, column)}")
-    if kind in _SITE_KINDS:
+    if about == "site":
         return Subject(kind, rest, None, look.site_name(rest))
-    if kind in _SLUG_KINDS and rest in look.items:
+    if about in ("page", "link"):
+        site, _, url = rest.partition("/")
+        return Subject(kind, site, None, f"{look.site_name(site)} {url}")
+    if about == "slug" and rest in look.items:
         return Subject(kind, None, rest, f"清单第 {look.items[rest].number} 项「{look.item_title(rest)}」")
-    return Subject(kind, None, rest if kind in _SLUG_KINDS else None, rest)
+    return Subject(kind, None, rest if about == "slug" else None, rest)
 
 
 def resolved_subjects(
-    check: Mapping[str, Any], look: Lookup, *, concerns: Callable[[Subject], bool] = lambda _: True
+    check: CheckDocument, look: Lookup, *, concerns: Callable[[Subject], bool] = lambda _: True
 ) -> list[tuple[str, Subject]]:
     """(kind label, subject) of each resolved key that `concerns` accepts."""
     found = [subject(key, look) for key in check.get("resolved", [])]
     return [(labels.label(labels.FINDING_KIND, s.kind), s) for s in found if concerns(s)]
 
 
-def status_counts(entries: list[Entry], order: Mapping[str, str]) -> list[tuple[str, str, int, str]]:
+def status_counts(
+    entries: Sequence[Mapping[str, Any]], order: Mapping[str, str]
+) -> list[tuple[str, str, int, str]]:
     """(status, label, count, tone) for each status of `order`, then any status it does not name."""
     counts: dict[str, int] = dict.fromkeys(order, 0)
     for entry in entries:

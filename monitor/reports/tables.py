@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.checks import CheckDocument
 from monitor.reports import labels
 from monitor.reports.lookup import Links, Lookup, SiteRef
 
@@ -71,9 +72,7 @@ def change(count: int, last_year: int) -> str:
     return f"{share:+d}%"
 
 
-def site_rows(
-    check: Mapping[str, Any], stats: Mapping[str, Any], look: Lookup, links: Links
-) -> list[SiteRow]:
+def site_rows(check: CheckDocument, stats: Mapping[str, Any], look: Lookup, links: Links) -> list[SiteRow]:
     """Every site of the config, in config order, with its verdict, problems and counts."""
     verdicts = {entry["site"]: entry for entry in check.get("sites", [])}
     counts = {s["id"]: s for campus in stats.get("campuses", []) for s in campus.get("sites", [])}

@@ -15,19 +15,21 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 # Importing the rule modules registers their rules; this order is the order `judge` runs them in.
-from monitor.rules import columns, sites, checklist, deadlines, counts  # isort: skip  # noqa: F401
+from monitor.rules import columns, sites, checklist, deadlines, counts, content  # isort: skip  # noqa: F401
 from monitor.rules.calendar import add_working_days, is_known, is_working_day, working_days_between
 from monitor.rules.checklist import ItemStatus, checklist_statuses, item_status
 from monitor.rules.columns import ColumnVerdict, column_verdict
 from monitor.rules.findings import Finding
-from monitor.rules.registry import RULES, Rule, rule
+from monitor.rules.registry import KINDS, RULES, FindingKind, Rule, declare, rule
 from monitor.rules.sites import SiteVerdict, site_verdict
 from monitor.rules.snapshot import Snapshot
 
 __all__ = [
+    "KINDS",
     "RULES",
     "ColumnVerdict",
     "Finding",
+    "FindingKind",
     "ItemStatus",
     "Judgement",
     "Rule",
@@ -35,6 +37,7 @@ __all__ = [
     "add_working_days",
     "checklist_statuses",
     "column_verdict",
+    "declare",
     "is_known",
     "is_working_day",
     "item_status",

@@ -39,7 +39,7 @@ from monitor.rules.calendar import (
 )
 from monitor.rules.columns import ColumnVerdict, column_verdict
 from monitor.rules.findings import Finding, iso
-from monitor.rules.registry import rule
+from monitor.rules.registry import FindingKind, rule
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Snapshot
 
 ItemState = Literal["ok", "stale", "overdue", "missing", "could_not_check"]
@@ -210,7 +210,10 @@ def _label(item: ChecklistItem) -> str:
     return f"清单第 {item.number} 项「{item.title}」"
 
 
-@rule("checklist_coverage")
+@rule(
+    "checklist_coverage",
+    kinds=(FindingKind("checklist_missing", "slug", "清单事项缺失", "high", "owner", "checklist", True, 30),),
+)
 def checklist_coverage(snapshot: Snapshot) -> list[Finding]:
     """清单事项缺失：flags each checklist item that no column carries and no item is evidence of.
 
@@ -235,7 +238,17 @@ def _missing(item: ChecklistItem, status: ItemStatus) -> Finding:
     )
 
 
-@rule("checklist_cadence")
+@rule(
+    "checklist_cadence",
+    kinds=(
+        FindingKind(
+            "checklist_overdue", "slug", "清单事项逾期未公开", "high", "owner", "checklist", True, 10
+        ),
+        FindingKind(
+            "checklist_stale", "slug", "清单事项未按时更新", "medium", "owner", "checklist", True, 20
+        ),
+    ),
+)
 def checklist_cadence(snapshot: Snapshot) -> list[Finding]:
     """清单事项未按时公开：flags checklist items past their deadline (overdue) or not updated (stale).
 

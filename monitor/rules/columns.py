@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from monitor.rules.findings import Finding, Severity, iso
-from monitor.rules.registry import rule
+from monitor.rules.registry import FindingKind, rule
 from monitor.rules.snapshot import READABLE, ColumnSnapshot, SiteSnapshot, Snapshot
 
 ColumnStatus = Literal["fresh", "stale", "blank", "undated", "could_not_check"]
@@ -76,7 +76,14 @@ def where(site: SiteSnapshot, column: ColumnSnapshot) -> str:
     return f"{site.name}/{column.name}"
 
 
-@rule("column_freshness")
+@rule(
+    "column_freshness",
+    kinds=(
+        FindingKind("column_stale", "column", "栏目未按时更新", "high", "owner", "freshness", True, 10),
+        FindingKind("column_blank", "column", "空白栏目", "medium", "owner", "freshness", True, 20),
+        FindingKind("column_undated", "column", "未注明发布时间", "high", "owner", "freshness", True, 30),
+    ),
+)
 def column_freshness(snapshot: Snapshot) -> list[Finding]:
     """栏目不更新：flags each column that is stale, blank (空白栏目) or whose items are all undated.
 
@@ -123,7 +130,14 @@ def _freshness_finding(site: SiteSnapshot, column: ColumnSnapshot, verdict: Colu
     )
 
 
-@rule("not_checked")
+@rule(
+    "not_checked",
+    kinds=(
+        FindingKind(
+            "column_not_checked", "column", "栏目连续无法检查", "medium", "owner", "freshness", True, 40
+        ),
+    ),
+)
 def not_checked(snapshot: Snapshot) -> list[Finding]:
     """无法检查：flags each column the crawler could not read for N crawls in a row.
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from fractions import Fraction
 
 from monitor.rules.findings import Finding, iso
-from monitor.rules.registry import rule
+from monitor.rules.registry import FindingKind, rule
 from monitor.rules.snapshot import SiteSnapshot, Snapshot
 
 
-@rule("count_drop")
+@rule(
+    "count_drop",
+    kinds=(FindingKind("count_drop", "site", "发布量下降", "medium", "owner", "freshness", rank=60),),
+)
 def count_drop(snapshot: Snapshot) -> list[Finding]:
     """发布量下降：flags each site whose count this period is below a share of last year's.
 

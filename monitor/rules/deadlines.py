@@ -15,11 +15,14 @@ from monitor.rules.calendar import add_working_days, is_known, working_days_betw
 from monitor.rules.checklist import evidence_by_slug, mapped_columns
 from monitor.rules.columns import column_verdict
 from monitor.rules.findings import Finding, iso
-from monitor.rules.registry import rule
+from monitor.rules.registry import FindingKind, rule
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Snapshot
 
 
-@rule("disclosure_lag")
+@rule(
+    "disclosure_lag",
+    kinds=(FindingKind("disclosure_lag", "slug", "未在期限内公开", "medium", "owner", "checklist", rank=40),),
+)
 def disclosure_lag(snapshot: Snapshot) -> list[Finding]:
     """20 个工作日：flags checklist information published elsewhere but not in its disclosure column.
 

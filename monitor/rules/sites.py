@@ -14,7 +14,7 @@ from typing import Literal
 
 from monitor.rules.columns import ColumnVerdict, column_verdict
 from monitor.rules.findings import Finding
-from monitor.rules.registry import rule
+from monitor.rules.registry import FindingKind, rule
 from monitor.rules.snapshot import SiteSnapshot, Snapshot
 
 SiteStatus = Literal["pass", "fail", "could_not_check"]
@@ -66,7 +66,10 @@ def _counts(judged: list[tuple[str, ColumnVerdict]]) -> dict[str, int]:
     }
 
 
-@rule("site_inspection")
+@rule(
+    "site_inspection",
+    kinds=(FindingKind("site_failing", "site", "网站检查不合格", "high", "owner", "freshness", rank=0),),
+)
 def site_inspection(snapshot: Snapshot) -> list[Finding]:
     """栏目不更新（单项否决）：flags each site that would fail a website inspection.
 
