@@ -69,6 +69,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Request:
+    """A request for disclosure (依申请公开) in the register, as known at the snapshot's date."""
+
+    id: int
+    received_on: dt.date
+    requester: str  # a requester type of monitor.rules.requests.REQUESTERS
+    subject: str
+    answered_on: dt.date | None = None  # None: not answered by the snapshot's date
+    answer: str | None = None  # an answer kind of monitor.rules.requests.ANSWERS
+
+
+@dataclass(frozen=True)
 class Settings:
     """Thresholds of the rules that the config may change (config key `checks`)."""
 
@@ -86,6 +98,7 @@ class Snapshot:
     evidence: tuple[Evidence, ...] = ()  # newest first
     period: tuple[dt.date, dt.date] | None = None  # the statistics period of `count`
     settings: Settings = field(default_factory=Settings)
+    requests: tuple[Request, ...] = ()  # the 依申请公开 register, received by the snapshot's date
     extra: dict[str, Any] = field(default_factory=dict)
 
     def columns(self) -> tuple[ColumnSnapshot, ...]:

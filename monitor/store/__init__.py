@@ -5,7 +5,7 @@ The rest of the program uses only what is re-exported here; SQL is built nowhere
 
 from sqlalchemy.orm import Session
 
-from monitor.store import checks, crawls, locks, outbox
+from monitor.store import checks, crawls, locks, outbox, requests
 from monitor.store.engine import (
     connect,
     current_revision,
@@ -49,6 +49,7 @@ __all__ = [
     "locks",
     "manual_counts",
     "outbox",
+    "requests",
     "safe_url",
     "sessions",
     "set_manual_count",

@@ -359,3 +359,29 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(Text)  # "host:pid" of the process that holds it
     acquired_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
+
+
+class DisclosureRequest(Base):
+    """A request for disclosure (依申请公开) received by the office, and its answer.
+
+    The requester is kept as a type (公民, 法人 …), never by name: the register holds no personal
+    data. The kinds of requester and answer are those of monitor.rules.requests.
+    """
+
+    __tablename__ = "disclosure_requests"
+    __table_args__ = (
+        CheckConstraint("answered_on IS NULL OR answered_on >= received_on", name="answered_after"),
+        CheckConstraint("(answered_on IS NULL) = (answer IS NULL)", name="answer_complete"),
+        Index(None, "institution_id", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(_restrict("institutions.id"))
+    received_on: Mapped[dt.date]
+    requester: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    answered_on: Mapped[dt.date | None]
+    answer: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
