@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
@@ -32,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="page back to the beginning of every column")
     p.add_argument("--today", type=_date, help="the crawl date (default: today in the institution's zone)")
     p.add_argument("--progress", action="store_true", help="show a progress bar per site on stderr")
+    p.add_argument("--run-id", type=int, help="record into this running crawl run (a distributed job)")
+    p.add_argument("--stats", type=Path, help="with --run-id: write the crawl's stats here as JSON")
     p.add_argument("-v", "--verbose", action="count", default=0)
     return p
 
@@ -43,6 +47,16 @@ def cookies_from(environ: Mapping[str, str], config: Config) -> dict[tuple[str, 
             if column.auth and environ.get(column.auth.cookie_env):
                 found[(site.id, column.id)] = environ[column.auth.cookie_env]
     return found
+
+
+def _writer(path: Path | None) -> Callable[[dict[str, Any]], None] | None:
+    if path is None:
+        return None
+
+    def write(stats: dict[str, Any]) -> None:
+        path.write_text(json.dumps(stats, sort_keys=True, default=str), encoding="utf-8")
+
+    return write
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cookies=cookies_from(os.environ, config),
             verbose=args.verbose,
             progress=args.progress,
+            run_id=args.run_id,
+            on_stats=_writer(args.stats),
         )
     except MonitorError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)  # noqa: T201 - the entry point's one line

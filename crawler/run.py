@@ -13,7 +13,7 @@ import datetime as dt
 import gc
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from scrapy import signals
@@ -118,27 +118,49 @@ def crawl(
     cookies: Mapping[tuple[str, str], str] | None = None,
     verbose: int = 0,
     progress: bool = False,
+    run_id: int | None = None,
+    on_stats: Callable[[dict[str, Any]], None] | None = None,
 ) -> int:
-    """Crawl the selected sites (all by default) into the database; 0 when the run ended cleanly."""
+    """Crawl the selected sites (all by default) into the database; 0 when the run ended cleanly.
+
+    With ``run_id`` the crawl is one job of a distributed run (``monitor.distributed``): it
+    records into that run, which the coordinator started and will finish, after removing what
+    an earlier attempt of the same job recorded (a worker killed mid-job); its stats go to
+    ``on_stats`` instead of into the run.
+    """
     sites = selected_sites(config, site_ids)
     today = today or dt.datetime.now(config.institution.tz).date()
     engine = store.connect(db_url)
     try:
         store.ensure_current(engine)
-        run_id = _start_run(engine, config, sites=list(site_ids), full=full)
+        if run_id is None:
+            run = _start_run(engine, config, sites=list(site_ids), full=full)
+        else:
+            run = _join_run(engine, config, run_id=run_id, sites=sites)
         with store.sessions(engine).begin() as session:
             jobs = build_jobs(session, config, sites=sites, full=full, cookies=cookies or {})
         stats = _run_spider(
-            config, jobs, db_url=db_url, run_id=run_id, today=today, verbose=verbose, progress=progress
+            config, jobs, db_url=db_url, run_id=run, today=today, verbose=verbose, progress=progress
         )
         failed = any(key.startswith(("spider_exceptions", "xxgk/errors")) for key in stats)
-        with store.sessions(engine).begin() as session:
-            crawls.finish_run(
-                session, run_id=run_id, status="failed" if failed else "finished", stats=stats, now=_utcnow()
-            )
+        if run_id is not None and on_stats is not None:
+            on_stats(stats)
+        elif run_id is None:
+            with store.sessions(engine).begin() as session:
+                status = "failed" if failed else "finished"
+                crawls.finish_run(session, run_id=run, status=status, stats=stats, now=_utcnow())
     finally:
         engine.dispose()
     return 1 if failed else 0
+
+
+def _join_run(engine: Any, config: Config, *, run_id: int, sites: Sequence[Site]) -> int:
+    key = config.institution.id
+    with store.sessions(engine).begin() as session:
+        states = crawls.column_states(session, institution_key=key)
+        ids = [states[(site.id, column.id)].column_id for site in sites for column in site.columns]
+        crawls.join_run(session, run_id=run_id, institution_key=key, column_ids=ids)
+    return run_id
 
 
 def _utcnow() -> dt.datetime:

@@ -42,12 +42,20 @@ def crawl_command(
     today: dt.date | None = None,
     progress: bool = False,
     verbose: int = 0,
+    run_id: int | None = None,
+    stats_path: Path | None = None,
 ) -> list[str]:
+    """The crawler's argv; with ``run_id`` it records into that run (a job of a distributed
+    crawl) and writes its stats to ``stats_path``."""
     argv = [sys.executable, "-m", "crawler", "--config", str(config_path), "--db", db_url]
     for site in sites:
         argv += ["--site", site]
     if full:
         argv.append("--full")
+    if run_id is not None:
+        argv += ["--run-id", str(run_id)]
+    if stats_path is not None:
+        argv += ["--stats", str(stats_path)]
     if today is not None:
         argv += ["--today", today.isoformat()]
     if progress:

@@ -31,12 +31,21 @@ from monitor.store import users
 @click.option("--full", is_flag=True, help="Page back to the beginning of every column (backfill).")
 @click.option("--today", callback=parse_date, help="Crawl as of this date (default: today, local).")
 @click.option("--timeout", type=click.IntRange(min=1), default=6 * 3600, show_default=True, help="Seconds.")
+@click.option("--distributed", is_flag=True, help="Run the crawl as jobs of whole hosts on `xxgk worker`s.")
+@click.option("--broker", "broker_url", envvar="XXGK_BROKER_URL", default="redis://127.0.0.1:6379/0",
+              show_default=True, help="With --distributed: the job queue (Redis). Env: XXGK_BROKER_URL.")  # fmt: skip
 @pass_state
 @fail_cleanly
 def crawl_command(
-    state: State, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int
-) -> None:
+    state: State, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int, distributed: bool,
+    broker_url: str,
+) -> None:  # fmt: skip
     """Crawl every column of the configured sites into the database."""
+    if distributed:
+        from monitor.cli.distributing import crawl_distributed
+
+        crawl_distributed(state, sites=sites, full=full, today=today, timeout=timeout, broker_url=broker_url)
+        return
     _crawl(state, sites=sites, full=full, today=today, timeout=timeout)
 
 

@@ -79,6 +79,7 @@ LAZY_COMMANDS = {
     "ack": "monitor.cli.compliance",
     "import-counts": "monitor.cli.compliance",
     "crawl": "monitor.cli.crawling",
+    "worker": "monitor.cli.distributing",
     "discover": "monitor.cli.crawling",
     "extract": "monitor.cli.extracting",
     "demo": "monitor.cli.crawling",

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from monitor.errors import CrawlError
 from monitor.store.models import Campus, Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
 
 COMPLETE = ("ok", "empty")
@@ -96,6 +97,26 @@ def finish_run(
     session.execute(
         update(CrawlRun).where(CrawlRun.id == run_id).values(status=status, stats=stats, finished_at=now)
     )
+
+
+def join_run(session: Session, *, run_id: int, institution_key: str, column_ids: Iterable[int]) -> None:
+    """Make a job of a distributed run ready to record into it: the run must be the institution's
+    and still running (else :class:`CrawlError`); what an earlier attempt of the job recorded for
+    these columns is removed, so the attempt that ends records each outcome once."""
+    row = session.execute(
+        select(CrawlRun.status, Institution.key)
+        .join(Institution, Institution.id == CrawlRun.institution_id)
+        .where(CrawlRun.id == run_id)
+    ).first()
+    if row is None or row[1] != institution_key:
+        raise CrawlError(f"there is no crawl run {run_id} of {institution_key} in this database")
+    if row[0] != "running":
+        raise CrawlError(f"crawl run {run_id} of {institution_key} is {row[0]}, not running")
+    ids = list(column_ids)
+    if ids:
+        session.execute(
+            delete(ColumnFetch).where(ColumnFetch.crawl_run_id == run_id, ColumnFetch.column_id.in_(ids))
+        )
 
 
 def running_runs(session: Session, *, institution_key: str) -> list[tuple[int, int | None]]:
