@@ -463,13 +463,31 @@ def load_checklist(path: Path) -> Checklist:
 
 def load_config(path: Path) -> Config:
     """Load one institution's YAML file and the checklist it names; validate everything."""
-    data = _yaml.load_mapping(path)
+    return config_from_mapping(path, _yaml.load_mapping(path))
+
+
+def checklist_path(path: Path, data: dict[str, object]) -> Path:
+    """The checklist file an institution's mapping (read from `path`) names."""
     checklist_name = data.get("checklist")
     if not isinstance(checklist_name, str) or not checklist_name or not checklist_name.isprintable():
         raise ConfigError(
             f"{path}: checklist: expected the path of the checklist file, such as checklist.yaml"
         )
-    checklist = load_checklist(path.parent / checklist_name)
+    return path.parent / checklist_name
+
+
+def config_from_mapping(
+    path: Path, data: dict[str, object], *, checklists: dict[Path, Checklist] | None = None
+) -> Config:
+    """Validate an institution's mapping read from `path`; `checklists` keeps the checklist files
+    read so far (a folder of 3,000 institutions names one checklist 3,000 times)."""
+    named = checklist_path(path, data)
+    key = named.resolve()
+    checklist = checklists.get(key) if checklists is not None else None
+    if checklist is None:
+        checklist = load_checklist(named)
+        if checklists is not None:
+            checklists[key] = checklist
     try:
         config = Config.model_validate({**data, "checklist": checklist})
     except ValidationError as exc:

@@ -72,23 +72,25 @@ class StepLog:
         return True
 
 
-_runtime: Runtime | None = None
+#: institution id → its runtime (None: the one institution of a single config file).
+_runtimes: dict[str | None, Runtime] = {}
 
 
-def configure(runtime: Runtime) -> None:
-    global _runtime
-    _runtime = runtime
+def configure(runtime: Runtime, *, institution: str | None = None) -> None:
+    """Hand the jobs their runtime; a config folder gives one per institution (its own file)."""
+    _runtimes[institution] = runtime
 
 
-def _rt() -> Runtime:
-    if _runtime is None:
+def _rt(institution: str | None = None) -> Runtime:
+    found = _runtimes.get(institution)
+    if found is None:
         raise MonitorError("the jobs were not configured (run them through `xxgk schedule`)")
-    return _runtime
+    return found
 
 
-def nightly() -> StepLog:
+def nightly(institution: str | None = None) -> StepLog:
     """The nightly pipeline: crawl → check → reports → delivery."""
-    rt, done = _rt(), StepLog()
+    rt, done = _rt(institution), StepLog()
     config = load_config(rt.config_path)
     done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
     result: list[checks.CheckResult] = []
@@ -99,9 +101,9 @@ def nightly() -> StepLog:
     return done
 
 
-def weekly() -> StepLog:
+def weekly(institution: str | None = None) -> StepLog:
     """The weekly roll-up to the office: the trend of the last seven checks."""
-    rt, done = _rt(), StepLog()
+    rt, done = _rt(institution), StepLog()
     config = load_config(rt.config_path)
     done.run("weekly", lambda: queue(rt, config, [weekly_report(rt, config)]))
     done.run("delivery", lambda: deliver(rt, config))

@@ -9,6 +9,7 @@ the grace time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -46,14 +47,24 @@ def plan(config: Config, *, now: dt.datetime) -> list[Planned]:
     return planned
 
 
-def build(config: Config, *, db_url: str) -> BlockingScheduler:
+def build(config: Config, *, db_url: str, more: Sequence[Config] = ()) -> BlockingScheduler:
+    """The scheduler of one institution; with `more` (a config folder), the jobs of every
+    institution, each on its own schedule in its own zone, as ``nightly:ID`` and ``weekly:ID``."""
     scheduler = BlockingScheduler(
         timezone=config.institution.tz,
         jobstores={"default": SQLAlchemyJobStore(url=db_url)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
     )
-    for job, (_, trigger) in triggers(config).items():
-        scheduler.add_job(JOBS[job], trigger, id=job, name=job, replace_existing=True)
+    if not more:
+        for job, (_, trigger) in triggers(config).items():
+            scheduler.add_job(JOBS[job], trigger, id=job, name=job, replace_existing=True)
+        return scheduler
+    for each in (config, *more):
+        key = each.institution.id
+        for job, (_, trigger) in triggers(each).items():
+            name = f"{job}:{key}"
+            kwargs = {"institution": key}
+            scheduler.add_job(JOBS[job], trigger, id=name, name=name, kwargs=kwargs, replace_existing=True)
     return scheduler
 
 
@@ -61,3 +72,13 @@ def run(config: Config, runtime: jobs.Runtime) -> None:
     """Run the scheduler in the foreground until interrupted."""
     jobs.configure(runtime)
     build(config, db_url=runtime.db_url).start()
+
+
+def run_many(entries: Sequence[tuple[Config, jobs.Runtime]]) -> None:
+    """Run the jobs of several institutions (a config folder) in one scheduler until interrupted."""
+    if len(entries) == 1:
+        return run(*entries[0])
+    for config, runtime in entries:
+        jobs.configure(runtime, institution=config.institution.id)
+    first, *rest = (config for config, _ in entries)
+    build(first, db_url=entries[0][1].db_url, more=rest).start()

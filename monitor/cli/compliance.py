@@ -23,19 +23,31 @@ from monitor.errors import ConfigError
 @pass_state
 @fail_cleanly
 def check_command(state: State, at: dt.date | None, fmt: str) -> None:
-    """Judge every column and the 50 checklist items; store the findings (a check of today)."""
-    config = state.config
-    today = dt.datetime.now(config.institution.tz).date()
-    at = at or today
-    if at > today:
-        raise click.BadParameter(f"{at} is in the future (today is {today})", param_hint="--at")
-    with state.session() as session:
-        result = checks.run_check(session, config, at=at, today=today)
-    doc = checks.check_document(result)
+    """Judge every column and the 50 checklist items; store the findings (a check of today).
+
+    Over a config folder each institution is judged and stored in turn (its own transaction);
+    `--format json` then prints ``{"institutions": [{"id", "name", ...one document}]}``.
+    """
+    configs = state.configs
+    docs = []
+    for config in configs:
+        today = dt.datetime.now(config.institution.tz).date()
+        day = at or today
+        if day > today:
+            raise click.BadParameter(f"{day} is in the future (today is {today})", param_hint="--at")
+        with state.session() as session:
+            result = checks.run_check(session, config, at=day, today=today)
+        doc = checks.check_document(result)
+        if fmt == "json":
+            named = {"id": config.institution.id, "name": config.institution.name}
+            docs.append(doc if len(configs) == 1 else {**named, **doc})
+        else:
+            if len(configs) > 1:
+                click.echo(f"{config.institution.name} ({config.institution.id})")
+            _print_check(doc, stored=result.check_id is not None)
     if fmt == "json":
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
-    else:
-        _print_check(doc, stored=result.check_id is not None)
+        shown = docs[0] if len(configs) == 1 else {"institutions": docs}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 def _print_check(doc: checks.CheckDocument, *, stored: bool) -> None:

@@ -50,18 +50,45 @@ def crawl_command(
 
 
 def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int) -> None:
-    config = state.config
+    """Crawl each institution of the config in turn (a folder: every one, or those of
+    --institution), one crawler process each, under one hold of the crawl lock."""
+    configs = state.configs
+    if sites and len(configs) > 1:
+        raise click.UsageError("--site takes one institution: add --institution ID")
     for site in sites:
-        config.site(site)  # unknown ids fail here, with one line
+        configs[0].site(site)  # unknown ids fail here, with one line
     with state.session(migrate=True) as session:
-        store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+        for config in configs:
+            store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
     with store.translate_errors(state.db_url):
         engine = store.connect(state.db_url)
+    failed: list[str] = []
     try:
-        with store.locks.holding(engine, name=crawl.LOCK, ttl=crawl.lock_ttl(timeout)) as held:
-            _crawl_unlocked(state, config, sites=sites, full=full, today=today, timeout=timeout, held=held)
+        ttl = crawl.lock_ttl(timeout * len(configs))
+        with store.locks.holding(engine, name=crawl.LOCK, ttl=ttl) as held:
+            for config in configs:
+                if len(configs) > 1:
+                    click.echo(f"crawling {config.institution.id} ({config.institution.name})")
+                try:
+                    _crawl_unlocked(
+                        state.of(config),
+                        config,
+                        sites=sites,
+                        full=full,
+                        today=today,
+                        timeout=timeout,
+                        held=held,
+                    )
+                except MonitorError as exc:
+                    if len(configs) == 1:
+                        raise
+                    failed.append(config.institution.id)  # one failing institution never stops the night
+                    click.echo(f"xxgk: error: {config.institution.id}: {exc}", err=True)
     finally:
         engine.dispose()
+    if failed:
+        where = f"{len(failed)} of {len(configs)} institutions"
+        raise MonitorError(f"the crawl of {where} ended with errors: {', '.join(failed)}")
 
 
 def _crawl_unlocked(
@@ -160,14 +187,26 @@ def discover_command(state: State, url: str, max_pages: int, timeout: int) -> No
 @click.option("--dashboard-port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port of the dashboard served at the end (0: any free port).")  # fmt: skip
 @click.option("--no-serve", is_flag=True, help="End after the reports instead of serving the dashboard.")
+@click.option("--institutions", "copies", type=click.IntRange(1, 255), default=1, show_default=True,
+              help="Copies of the campus as institutions of a config folder (DIR/institutions).")  # fmt: skip
 @pass_state
 @fail_cleanly
-def demo_command(state: State, port: int, workdir: Path, dashboard_port: int, no_serve: bool) -> None:
+def demo_command(
+    state: State, port: int, workdir: Path, dashboard_port: int, no_serve: bool, copies: int
+) -> None:
     """Serve the bundled demo campus on loopback, crawl it, check the result against its truth,
-    then serve the dashboard on it (with a demo login) until Ctrl-C."""
+    then serve the dashboard on it (with a demo login) until Ctrl-C.
+
+    With --institutions N, N copies of the campus (ids demo1 … demoN, sites on 127.0.k.*) are
+    written as a config folder with a regulator.yaml, crawled in one run, each checked against
+    its truth, and the dashboard opens on the regulator's ranking (a regulator login).
+    """
     from monitor import demo
 
     today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    if copies > 1:
+        return _demo_many(state, copies, port=port, workdir=workdir, dashboard_port=dashboard_port,
+                          no_serve=no_serve, today=today)  # fmt: skip
     campus = demo.build_campus(today=today)
     workdir.mkdir(parents=True, exist_ok=True)
     with _demo_server(demo, campus, port) as server:
@@ -190,12 +229,12 @@ def demo_command(state: State, port: int, workdir: Path, dashboard_port: int, no
 DEMO_USER = "demo"
 
 
-def _demo_dashboard(state: State, port: int) -> None:
+def _demo_dashboard(state: State, port: int, *, role: str = "office") -> None:
     """Serve the dashboard on the demo's database until Ctrl-C or SIGTERM, with a login for this run."""
     from monitor.cli.web import listen, run_until_stopped, url_of
     from monitor.web import create_app
 
-    password = _demo_user(state)
+    password = _demo_user(state, role=role)
     app = create_app(config=state.config, db_url=state.db_url, secret=secrets.token_urlsafe(32))
     try:
         sock = listen("127.0.0.1", port)
@@ -205,13 +244,16 @@ def _demo_dashboard(state: State, port: int) -> None:
         click.echo(f"port {port} is taken; using a free port", err=True)
         sock = listen("127.0.0.1", 0)
     click.echo(f"仪表盘 / dashboard: {url_of(sock)}  login: {DEMO_USER} / {password}  (Ctrl-C to stop)")
-    click.echo("(a demo login with role office, made for this run; the next demo replaces it)")
+    click.echo(f"(a demo login with role {role}, made for this run; the next demo replaces it)")
     run_until_stopped(app, sock, log_level="warning")
     click.echo("dashboard stopped")
 
 
-def _demo_user(state: State) -> str:
-    """Make the demo's office user afresh with a random password (stored hashed); the password."""
+def _demo_user(state: State, *, role: str = "office") -> str:
+    """Make the demo's user afresh with a random password (stored hashed); the password.
+
+    An office user belongs to the demo institution; a regulator user sees every institution.
+    """
     from monitor.web.security import hash_password
 
     password = secrets.token_urlsafe(9)
@@ -221,12 +263,59 @@ def _demo_user(state: State) -> str:
             session,
             institution_key=state.config.institution.id,
             name=DEMO_USER,
-            role="office",
+            role=role,
             password_hash=hash_password(password),
             sites=(),
             now=dt.datetime.now(dt.UTC),
         )
     return password
+
+
+def _demo_many(
+    state: State,
+    copies: int,
+    *,
+    port: int,
+    workdir: Path,
+    dashboard_port: int,
+    no_serve: bool,
+    today: dt.date,
+) -> None:
+    """The demo over `copies` institutions of one config folder, watched by a demo regulator."""
+    from monitor.demo import institutions
+
+    campuses = institutions.demo_copies(copies, today=today)
+    checklist = Path(__file__).resolve().parents[2] / "config" / "checklist.yaml"
+    with _copies_served(institutions, campuses, port) as servers:
+        folder = workdir / "institutions"
+        shutil.rmtree(folder, ignore_errors=True)
+        institutions.write_folder(campuses, folder, port=servers[0].port, checklist_path=str(checklist))
+        db_url = state.db_url if state.db_url != DEFAULT_DB else _fresh_sqlite(workdir / "demo.db")
+        click.echo(f"{copies} demo institutions on 127.0.0-{copies - 1}.* port {servers[0].port}")
+        click.echo(f"config folder {folder}, database {store.safe_url(db_url)}")
+        many = State(config_path=folder, db_url=db_url)
+        _crawl(many, sites=(), full=True, today=today, timeout=1800)
+        for campus in campuses:
+            one = many.of(many.deployment.get(campus.id))
+            _demo_report(campus, one, today)
+            _demo_mail(one, workdir / "mail" / campus.id)
+
+
+@contextmanager
+def _copies_served(institutions: Any, campuses: list[Any], port: int) -> Iterator[list[Any]]:
+    try:
+        serving = institutions.serving(campuses, port=port)
+        servers = serving.__enter__()
+    except OSError:
+        if port == 0:
+            raise
+        click.echo(f"port {port} is taken; using a free port", err=True)
+        serving = institutions.serving(campuses, port=0)
+        servers = serving.__enter__()
+    try:
+        yield servers
+    finally:
+        serving.__exit__(None, None, None)
 
 
 def _demo_mail(state: State, out_dir: Path) -> None:
@@ -268,9 +357,10 @@ def _demo_server(demo: Any, campus: Any, port: int) -> Iterator[Any]:
 def _demo_report(campus: Any, state: State, today: dt.date) -> None:
     start, end = today - dt.timedelta(days=364), today
     config = state.config
+    key = config.institution.id
     with state.session() as session:
-        counts = store.count_items_by_site(session, institution_key="demo", start=start, end=end)
-        run = store.crawls.latest_run(session, institution_key="demo")
+        counts = store.count_items_by_site(session, institution_key=key, start=start, end=end)
+        run = store.crawls.latest_run(session, institution_key=key)
         rows = store.crawls.run_fetches(session, run_id=run[0]) if run else []
     tables = stats.build_tables(config, start=start, end=end, counts=counts, manual={})
     click.echo(stats.to_markdown(tables))
@@ -279,5 +369,7 @@ def _demo_report(campus: Any, state: State, today: dt.date) -> None:
 
     wrong = mismatches(campus, outcomes=outcomes, counts=counts, start=start, end=end)
     if wrong:
-        raise MonitorError(f"the demo differs from its ground truth: {'; '.join(wrong[:5])}")
-    click.echo(f"ground truth: all {len(outcomes)} column outcomes and {len(counts)} site counts match")
+        raise MonitorError(f"{key}: the demo differs from its ground truth: {'; '.join(wrong[:5])}")
+    click.echo(
+        f"{key}: ground truth: all {len(outcomes)} column outcomes and {len(counts)} site counts match"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -16,8 +17,9 @@ from typing import Any, TypeVar
 import click
 
 from monitor import __version__, checks, stats, store
-from monitor.config import Config, load_config
-from monitor.errors import MonitorError
+from monitor.config import Config
+from monitor.deployment import Deployment, load_deployment
+from monitor.errors import ConfigError, MonitorError
 
 DEFAULT_CONFIG = "config/hit.yaml"
 DEFAULT_DB = "sqlite:///var/xxgk.db"
@@ -27,22 +29,54 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class State:
-    """What the global options give every command; the config is loaded on first use."""
+    """What the global options give every command; the config is loaded on first use.
+
+    `config_path` is one institution's file or a folder of them (`monitor.deployment`);
+    `selected` holds the ids of ``--institution`` (empty: every institution).
+    """
 
     config_path: Path
     db_url: str
-    _config: Config | None = field(default=None, repr=False)
+    selected: tuple[str, ...] = ()
+    _deployment: Deployment | None = field(default=None, repr=False)
+
+    @property
+    def deployment(self) -> Deployment:
+        if self._deployment is None:
+            found = load_deployment(self.config_path)
+            for config in found.institutions:
+                if config.notify:  # the bot kinds live in the channel registry, above the config
+                    from monitor.reports import channels
+
+                    channels.check(config, source=found.paths[config.institution.id])
+            self._deployment = found
+        return self._deployment
+
+    @property
+    def configs(self) -> tuple[Config, ...]:
+        """The institutions this command works on: those of --institution, or every one."""
+        return self.deployment.select(self.selected)
 
     @property
     def config(self) -> Config:
-        if self._config is None:
-            config = load_config(self.config_path)
-            if config.notify:  # the bot kinds live in the channel registry, above the config
-                from monitor.reports import channels
+        """The one institution of a command that works on one; an error when there are several."""
+        configs = self.configs
+        if len(configs) != 1:
+            ids = ", ".join(c.institution.id for c in configs[:8]) + (" …" if len(configs) > 8 else "")
+            raise ConfigError(
+                f"{self.config_path} holds {len(configs)} institutions ({ids}): "
+                "choose one with --institution ID"
+            )
+        return configs[0]
 
-                channels.check(config, source=self.config_path)
-            self._config = config
-        return self._config
+    def file_of(self, config: Config) -> Path:
+        """The YAML file of one institution (the crawler and the jobs read it)."""
+        return self.deployment.path_of(config.institution.id)
+
+    def of(self, config: Config) -> State:
+        """This state narrowed to one institution, with its own file as the config."""
+        file, key = self.file_of(config), config.institution.id
+        return State(file, self.db_url, (key,), Deployment(file, (config,), {key: file}))
 
     @contextmanager
     def session(self, *, migrate: bool = False) -> Iterator[store.Session]:
@@ -136,7 +170,37 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
             importlib.import_module(LAZY_COMMANDS[cmd_name])
-        return super().get_command(ctx, cmd_name)
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            _with_institution(found)
+        return found
+
+
+def _select(ctx: click.Context, _: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    state = ctx.find_object(State)
+    if value and state is not None:
+        state.selected = value
+    return value
+
+
+def _with_institution(command: click.Command) -> None:
+    """Give every command (and every command of a group) the repeatable ``--institution ID``."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_institution(sub)
+        return
+    if any(param.name == "institutions" for param in command.params):
+        return
+    command.params.append(
+        click.Option(
+            ["--institution", "institutions"],
+            multiple=True,
+            metavar="ID",
+            expose_value=False,
+            callback=_select,
+            help="Only this institution of a config folder (repeatable; default: every one).",
+        )
+    )
 
 
 def _one_line(exc: click.UsageError) -> click.UsageError:
@@ -151,8 +215,8 @@ def _one_line(exc: click.UsageError) -> click.UsageError:
     envvar="XXGK_CONFIG",
     default=DEFAULT_CONFIG,
     show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Institution config (YAML). Env: XXGK_CONFIG.",
+    type=click.Path(path_type=Path),
+    help="Institution config (YAML), or a folder of them (one institution per *.yaml). Env: XXGK_CONFIG.",
 )
 @click.option(
     "--db",
@@ -178,16 +242,20 @@ pass_state = click.make_pass_decorator(State)
 @pass_state
 @fail_cleanly
 def init(state: State) -> None:
-    """Create or upgrade the database and sync the config into it."""
-    config = state.config
+    """Create or upgrade the database and sync the config (every institution of it) into it."""
+    configs = state.configs
     with state.session(migrate=True) as session:
-        result = store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        results = [store.sync_config(session, config=config, now=now) for config in configs]
+    click.echo(f"database {store.safe_url(state.db_url)} is at the latest revision")
+    for config, result in zip(configs, results, strict=True):
+        _print_sync(config, result)
+
+
+def _print_sync(config: Config, result: store.SyncResult) -> None:
     sites = sum(1 for _ in config.sites())
     columns = sum(len(site.columns) for _, site in config.sites())
-    click.echo(
-        f"database {store.safe_url(state.db_url)} is at the latest revision; "
-        f"{config.institution.id}: {len(config.campuses)} campuses, {sites} sites, {columns} columns"
-    )
+    click.echo(f"{config.institution.id}: {len(config.campuses)} campuses, {sites} sites, {columns} columns")
     for verb, names in (
         ("added", result.added),
         ("updated", result.updated),
@@ -221,25 +289,66 @@ def stats_command(
 
     Without --from/--to, the latest complete statistics year (from the institution's year_start).
     """
-    config = state.config
     if (start is None) != (end is None):
         raise click.UsageError("give both --from and --to, or neither (the last statistics year)")
+    if fmt in ("xlsx", "docx") and out is None:
+        raise click.UsageError(f"--format {fmt} needs --out FILE")
+    configs = state.configs
+    if len(configs) > 1 and fmt in ("csv", "xlsx"):
+        raise click.UsageError(f"--format {fmt} takes one institution: add --institution ID")
+    found: list[tuple[Config, stats.StatsTables]] = []
+    with state.session() as session:
+        for config in configs:
+            first, last = _period(config, start, end)
+            checks.classify_new(session, config)  # the report's counts by type need every title typed
+            found.append((config, checks.period_tables(session, config, start=first, end=last)))
+    if len(found) == 1:
+        _emit_stats(found[0][1], fmt, out)
+    else:
+        _emit_many(found, fmt, out)
+
+
+def _period(config: Config, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     if start is None or end is None:
         today = dt.datetime.now(config.institution.tz).date()
         start, end = stats.statistics_year(config.institution.year_start, today=today)
     if start > end:
         raise click.UsageError(f"--from {start} is after --to {end}")
-    if fmt == "xlsx" and out is None:
-        raise click.UsageError("--format xlsx needs --out FILE")
-    with state.session() as session:
-        checks.classify_new(session, config)  # the report's counts by type need every title typed
-        tables = checks.period_tables(session, config, start=start, end=end)
-    _emit_stats(tables, fmt, out)
+    return start, end
+
+
+def _emit_many(found: list[tuple[Config, stats.StatsTables]], fmt: str, out: Path | None) -> None:
+    """Several institutions: JSON ``{"institutions": [{"id", "name", ...one document}]}``, else
+    each institution's tables under its name."""
+    if fmt == "json":
+        docs = [
+            {"id": c.institution.id, "name": c.institution.name, **json.loads(stats.to_json(t))}
+            for c, t in found
+        ]
+        text = json.dumps({"institutions": docs}, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "table" and out is None:
+        for config, tables in found:
+            click.echo(f"{config.institution.name} ({config.institution.id})")
+            _print_table(tables)
+        return
+    else:
+        text = "".join(
+            f"## {c.institution.name} ({c.institution.id})\n\n{stats.to_markdown(t)}\n" for c, t in found
+        )
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        _write(out, text.encode("utf-8"))
 
 
 def _emit_stats(tables: stats.StatsTables, fmt: str, out: Path | None) -> None:
     if fmt == "xlsx" and out is not None:
         _write(out, stats.to_xlsx(tables))
+        return
+    if fmt == "docx" and out is not None:
+        from monitor.documents import annual  # python-docx only when asked for
+
+        _write(out, annual.stats_document(tables))
         return
     if fmt == "table" and out is None:
         _print_table(tables)

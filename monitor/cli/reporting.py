@@ -67,6 +67,17 @@ def report_command(
     """
     if sum([send, test_channel is not None, out_dir is not None or sample]) > 1:
         raise click.UsageError("--send, --test-channel and --out/--sample go one at a time")
+    configs = state.configs
+    if len(configs) > 1:  # a folder: each institution's reports, its .eml files in DIR/ID/
+        for config in configs:
+            click.echo(f"{config.institution.id} ({config.institution.name}):")
+            here = out_dir / config.institution.id if out_dir is not None else None
+            _report(state.of(config), send, test_channel, here, sample)
+        return
+    _report(state, send, test_channel, out_dir, sample)
+
+
+def _report(state: State, send: bool, test_channel: str | None, out_dir: Path | None, sample: bool) -> None:
     if test_channel is not None:
         return _test_channel(state, test_channel)
     rt = runtime(state, outbox_dir=out_dir)
@@ -142,16 +153,19 @@ def write_eml(state: State, reports: list[Report], out_dir: Path) -> None:
 @fail_cleanly
 def schedule_command(state: State, show: bool) -> None:
     """Run the nightly (crawl → check → reports on every channel) and weekly jobs in the foreground."""
-    config = state.config
+    configs = state.configs
     if show:
-        for planned in scheduler.plan(config, now=dt.datetime.now(dt.UTC)):
-            when = planned.next_run.strftime("%Y-%m-%d %H:%M %Z (%z)")
-            click.echo(f"{planned.id:<8} {planned.cron!r:<16} next run {when}")
+        for config in configs:
+            prefix = f"{config.institution.id}: " if len(configs) > 1 else ""
+            for planned in scheduler.plan(config, now=dt.datetime.now(dt.UTC)):
+                when = planned.next_run.strftime("%Y-%m-%d %H:%M %Z (%z)")
+                click.echo(f"{prefix}{planned.id:<8} {planned.cron!r:<16} next run {when}")
         return
     with state.session(migrate=True):
         pass  # the database is created or upgraded first; the job store adds its own table
-    click.echo(f"scheduler running in {config.institution.timezone}; Ctrl-C to stop", err=True)
+    zones = ", ".join(sorted({config.institution.timezone for config in configs}))
+    click.echo(f"scheduler running for {len(configs)} institutions in {zones}; Ctrl-C to stop", err=True)
     try:
-        scheduler.run(config, runtime(state))
+        scheduler.run_many([(config, runtime(state.of(config))) for config in configs])
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)
