@@ -18,7 +18,7 @@ import yaml
 from monitor import rules
 from monitor.config import KIND_MAX_AGE_DAYS, Checklist, ChecklistItem, load_checklist
 from monitor.rules import calendar
-from monitor.rules.snapshot import ColumnSnapshot, Evidence, Settings, SiteSnapshot, Snapshot
+from monitor.rules.snapshot import ColumnSnapshot, Evidence, Request, Settings, SiteSnapshot, Snapshot
 
 HERE = Path(__file__).parent
 TABLE = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
@@ -117,6 +117,21 @@ def snapshot(case: dict[str, Any], *, items: tuple[ChecklistItem, ...] = (), sit
         sites=tuple(site(spec, at=at) for spec in site_specs),
         evidence=tuple(evidence(spec, slug=default_slug) for spec in case.get("evidence", [])),
         settings=Settings(**case.get("settings", {})),
+        requests=tuple(request(spec) for spec in case.get("requests", [])),
+    )
+
+
+def request(spec: dict[str, Any]) -> Request:
+    """A request of the 依申请公开 register from {id, received, requester, subject, answered, answer}."""
+    received = day(spec["received"])
+    assert received is not None
+    return Request(
+        id=spec["id"],
+        received_on=received,
+        requester=spec.get("requester", "citizen"),
+        subject=spec.get("subject", "申请公开的信息"),
+        answered_on=day(spec.get("answered")),
+        answer=spec.get("answer"),
     )
 
 
@@ -252,6 +267,7 @@ def test_every_rule_is_documented_and_registered_once() -> None:
         "checklist_cadence",
         "disclosure_lag",
         "count_drop",
+        "request_overdue",
     ]
     for entry in rules.RULES.values():
         assert len(entry.summary) > 20, entry.name
