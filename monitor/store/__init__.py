@@ -5,7 +5,7 @@ The rest of the program uses only what is re-exported here; SQL is built nowhere
 
 from sqlalchemy.orm import Session
 
-from monitor.store import checks, crawls, locks, outbox, requests
+from monitor.store import checks, crawls, locks, outbox, requests, scans
 from monitor.store.engine import (
     connect,
     current_revision,
@@ -51,6 +51,7 @@ __all__ = [
     "outbox",
     "requests",
     "safe_url",
+    "scans",
     "sessions",
     "set_manual_count",
     "site_ids",
