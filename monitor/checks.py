@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from monitor import rules, store
 from monitor.checklist import Classifier, report_type
 from monitor.config import Campus, Column, Config, Site
+from monitor.rules.pii import pii_pages
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Request, Settings, SiteSnapshot, Snapshot
 from monitor.stats import StatsTables, build_tables, statistics_year_of
 from monitor.store import checks as q
@@ -146,6 +147,7 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
         period=(start, at),
         settings=Settings(**config.checks.model_dump()),
         requests=request_snapshots(received),
+        extra={"pii": pii_pages(store.scans.pii_rows(session, institution_key=key, known_by=known_by))},
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor import checks, crawl, stats, store
+from monitor import checks, crawl, scan, stats, store
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.reports import (
@@ -93,6 +93,7 @@ def nightly(institution: str | None = None) -> StepLog:
     rt, done = _rt(institution), StepLog()
     config = load_config(rt.config_path)
     done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
+    done.run("scan", lambda: scan_new(rt))
     result: list[checks.CheckResult] = []
     if done.run("check", lambda: _check(rt, config, result)):
         done.run("reports", lambda: queue(rt, config, build_reports(rt, config, result[0])))
@@ -124,6 +125,12 @@ def crawl_locked(rt: Runtime, config: Config, *, wait: float = 0.0, sites: tuple
     if code != 0:
         raise MonitorError(f"the crawler exited with {code}")
     return "ok"
+
+
+def scan_new(rt: Runtime) -> str:
+    """The personal-data scan of the items the crawl met (under the crawl lock, after it)."""
+    summary = scan.scan_locked(config_path=rt.config_path, db_url=rt.db_url, wait=rt.lock_wait)
+    return scan.describe(summary)
 
 
 def _check(rt: Runtime, config: Config, out: list[checks.CheckResult]) -> str:

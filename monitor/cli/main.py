@@ -117,6 +117,7 @@ LAZY_COMMANDS = {
     "discover": "monitor.cli.crawling",
     "extract": "monitor.cli.extracting",
     "demo": "monitor.cli.crawling",
+    "scan": "monitor.cli.scanning",
     "report": "monitor.cli.reporting",
     "schedule": "monitor.cli.reporting",
     "user": "monitor.cli.web",

@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from monitor.demo import titles, urls
+from monitor.demo import pii, titles, urls
 from monitor.demo.layout import ColumnSpec, SiteSpec, layout
 from monitor.demo.model import PROFILED, SHANGHAI, DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
 
@@ -55,7 +55,10 @@ def build_campus(
             sites.append(_build_site(spec, ip=f"127.0.0.{ip}", today=today, seed=seed))
             ip += 1
         areas.append(DemoArea(area.id, area.name, sites))
-    return DemoCampus(today, scale, seed, areas, rng=random.Random(f"{seed}:publish"))  # noqa: S311 - demo data
+    campus = DemoCampus(today, scale, seed, areas, rng=random.Random(f"{seed}:publish"))  # noqa: S311 - demo data
+    if scale == "small":  # the personal-data traps (issue 12); the hit scale keeps the benchmarks' pages
+        pii.plant(campus)
+    return campus
 
 
 def _build_site(spec: SiteSpec, *, ip: str, today: dt.date, seed: int) -> DemoSite:

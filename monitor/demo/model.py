@@ -32,6 +32,16 @@ ArticleDate = Literal["shown", "meta", "none"]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
+@dataclass(frozen=True)
+class DemoFile:
+    """A file attached to an article page (not a list row): served at ``href``, linked as ``name``."""
+
+    href: str
+    name: str
+    body: bytes
+    pii: tuple[tuple[str, int], ...] = ()  # ground truth: kind → values in full (monitor.demo.pii)
+
+
 @dataclass(eq=False)
 class DemoItem:
     """One row of a list: an article, a file, or a link to another site (``external``)."""
@@ -45,6 +55,9 @@ class DemoItem:
     external: bool = False
     truncated: bool = False  # its list text is cut with "…" in its home column
     article_date: ArticleDate = "shown"
+    paragraphs: tuple[str, ...] = ()  # more of the article's body (monitor.demo.pii's traps)
+    attachments: tuple[DemoFile, ...] = ()  # files its article page links to
+    pii: tuple[tuple[str, int], ...] = ()  # ground truth: kind → values in full on its page
 
 
 @dataclass(eq=False)

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from monitor.demo import listing, paging, urls
+from monitor.demo import listing, paging, pii, urls
 from monitor.demo.model import SHANGHAI, DemoCampus, DemoColumn, DemoItem, DemoSite
 from monitor.demo.routes import Route
 
@@ -90,6 +90,8 @@ def render(campus: DemoCampus, site: DemoSite, route: Route) -> Rendered:
     if route.kind == "home":
         return html(site, "home.html", {}, modified=_midnight(campus.today))
     column = site.column(route.column)
+    if route.kind == "attachment":
+        return _attached(column, route.href)
     if route.kind in ("article", "file"):
         item = next(i for i in column.items if i.href == route.href)
         return _file(item) if route.kind == "file" else _article(campus, site, column, item)
@@ -166,7 +168,7 @@ def _article(campus: DemoCampus, site: DemoSite, column: DemoColumn, item: DemoI
         "stamp": f"{day:%Y-%m-%d} {hour:02d}:{item.id % 60:02d}",
         "seconds": f"{item.id * 7 % 60:02d}",
         "views": 50 + item.id % 997,
-        "paragraphs": _paragraphs(column, item, day),
+        "paragraphs": [*_paragraphs(column, item, day), *item.paragraphs, *pii.attachment_links(item)],
     }
     modified = dt.datetime.combine(day, dt.time(hour), SHANGHAI).astimezone(dt.UTC)
     return html(site, f"{_template_of(column.articles)}_article.html", context, modified=modified)
@@ -188,6 +190,12 @@ def _file(item: DemoItem) -> Rendered:
     ext = urls.extension(item.href)
     modified = _midnight(item.published_on) if item.published_on else None
     return respond(200, _FILE_BYTES[ext], urls.ATTACHMENT_TYPES[ext], modified=modified)
+
+
+def _attached(column: DemoColumn, href: str) -> Rendered:
+    """A file an article links to (the personal-data traps' PDF, XLSX and DOCX)."""
+    found = next(f for item in column.items for f in item.attachments if f.href == href)
+    return respond(200, found.body, urls.ATTACHMENT_TYPES[urls.extension(href)])
 
 
 def _midnight(day: dt.date) -> dt.datetime:

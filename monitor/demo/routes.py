@@ -65,6 +65,8 @@ def _add_column(index: SiteIndex, column: DemoColumn) -> None:
         if not item.external:
             kind = "file" if item.is_attachment else "article"
             index.paths.setdefault(_key(item.href), Route(kind, column.id, href=item.href))
+            for attached in item.attachments:
+                index.paths.setdefault(attached.href, Route("attachment", column.id, href=attached.href))
 
 
 def _key(url: str, query: str | None = None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 # Importing the rule modules registers their rules; this order is the order `judge` runs them in.
-from monitor.rules import columns, sites, checklist, deadlines, counts, content, requests  # isort: skip  # noqa: F401
+from monitor.rules import columns, sites, checklist, deadlines, counts, content, requests, pii  # isort: skip  # noqa: F401
 from monitor.rules.calendar import add_working_days, is_known, is_working_day, working_days_between
 from monitor.rules.checklist import ItemStatus, checklist_statuses, item_status
 from monitor.rules.columns import ColumnVerdict, column_verdict
