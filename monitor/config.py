@@ -297,6 +297,10 @@ class ChecksSettings(_Frozen):
     count_drop_share: float = Field(default=0.5, ge=0, le=1)
     not_checked_runs: int = Field(default=3, ge=1)
     disclosure_working_days: int = Field(default=20, ge=1)
+    link_checks: bool = True  # check the links and attachments of the pages a crawl meets
+    link_recheck_days: int = Field(default=30, ge=1, le=365)  # a URL that opens is checked again after
+    external_links: bool = False  # check links to hosts the config does not name too
+    gongshi_grace_days: int = Field(default=5, ge=0, le=60)  # working days a 公示 may stay after its 公示期
 
 
 class Selectors(_Frozen):

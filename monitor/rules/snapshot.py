@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.config import Checklist
+from monitor.rules.observations import Content
 
 #: Crawl outcomes under which a column could be read; any other outcome means "could not check".
 READABLE = ("ok", "empty")
@@ -87,6 +88,10 @@ class Settings:
     count_drop_share: float = 0.5  # a site below this share of last year's count is a finding
     not_checked_runs: int = 3  # a column unreadable this many crawls in a row is a finding
     disclosure_working_days: int = 20  # 教办函〔2014〕23号: publish within 20 working days
+    link_checks: bool = True  # the crawler's: links and attachments are checked
+    link_recheck_days: int = 30  # the crawler's: a URL that opens is checked again after
+    external_links: bool = False  # the crawler's: links off the configured hosts are checked too
+    gongshi_grace_days: int = 5  # working days a 公示 may stay online after its 公示期
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Snapshot:
     period: tuple[dt.date, dt.date] | None = None  # the statistics period of `count`
     settings: Settings = field(default_factory=Settings)
     requests: tuple[Request, ...] = ()  # the 依申请公开 register, received by the snapshot's date
+    content: Content = field(default_factory=Content)  # what the content checks observed (issue 12)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def columns(self) -> tuple[ColumnSnapshot, ...]:

@@ -161,6 +161,17 @@ class Item(Base):
     labels_version: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
     #: The annual report's type of this item (干部任职公告, 招聘信息 …), if any.
     report_type: Mapped[str | None] = mapped_column(String(32))
+    #: A printed date that differs from the first recorded one (``published_on`` stays the first):
+    #: the newest such date seen and when (伪造发稿日期 is judged on both).
+    changed_on: Mapped[dt.date | None]
+    date_changed_at: Mapped[dt.datetime | None]
+    #: The title first recorded, kept once the title changes (``title`` is the newest), and when.
+    first_title: Mapped[str | None] = mapped_column(Text)
+    title_changed_at: Mapped[dt.datetime | None]
+    #: The 公示期 its page states ({"from", "to"} ISO dates, or {"days", "working"} from the
+    #: publication date), read once by the link check of a 公示 (``gongshi_read_at``); None: none stated.
+    gongshi_period: Mapped[dict[str, Any] | None]
+    gongshi_read_at: Mapped[dt.datetime | None]
 
 
 class ItemLabel(Base):
@@ -186,6 +197,8 @@ class ColumnItem(Base):
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     first_seen_at: Mapped[dt.datetime]
+    #: When a crawl last listed the item in this column (None: not since this was recorded).
+    last_seen_at: Mapped[dt.datetime | None]
 
 
 #: Life of a crawl run: ``running`` until it ends; ``aborted`` when its process died unfinished.
@@ -237,6 +250,48 @@ class ColumnFetch(Base):
     validators: Mapped[dict[str, Any] | None]
     #: The profile that read the column's list (crawler.profiles), tried first next time.
     profile: Mapped[str | None] = mapped_column(String(32))
+
+
+#: Why a checked link did not open (``ok``: it did).
+LINK_REASONS = (
+    "ok",
+    "not_found",
+    "gone",
+    "soft_404",
+    "auth_required",
+    "blocked",
+    "timeout",
+    "dns",
+    "unreachable",
+    "server_error",
+    "robots_disallowed",
+)
+
+
+class LinkCheck(Base):
+    """A link or attachment found on a site's crawled pages, and its latest check.
+
+    ``failures`` counts the checks in a row that failed (a finding needs two, on two nights);
+    a check that opens sets it back to 0. ``page_url`` is one page the link was found on.
+    """
+
+    __tablename__ = "link_checks"
+    __table_args__ = (
+        UniqueConstraint("site_id", "url"),
+        CheckConstraint(_one_of("reason", LINK_REASONS), name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(_restrict("sites.id"))
+    url: Mapped[str] = mapped_column(Text)
+    page_url: Mapped[str] = mapped_column(Text)
+    is_attachment: Mapped[bool]
+    first_seen_at: Mapped[dt.datetime]
+    checked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(String(24), default="ok", server_default="ok")
+    http_status: Mapped[int | None]
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_since: Mapped[dt.datetime | None]
 
 
 class CheckRun(Base):

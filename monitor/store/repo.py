@@ -259,6 +259,11 @@ def _chunks(items: list[NewItem]) -> Iterator[list[NewItem]]:
 #: Date sources as SQL literals: an executemany statement takes no expanding IN parameter.
 _INFERRED: ColumnElement[str] = literal_column("'list_inferred'")
 _ARTICLE_SOURCES: tuple[ColumnElement[str], ...] = (literal_column("'article'"), literal_column("'meta'"))
+#: Dates printed on a page (not inferred, relative or guessed): one that changes was changed by someone.
+_PRINTED_SOURCES: tuple[ColumnElement[str], ...] = (
+    literal_column("'list'"),
+    *_ARTICLE_SOURCES,
+)
 
 
 @lru_cache(maxsize=4)
@@ -291,6 +296,15 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
         )
     )
     better = moved | from_article
+    # a printed date from the same source as the first recorded one, and different: changed on the page
+    redated = (
+        new.published_on.is_not(None)
+        & Item.published_on.is_not(None)
+        & (new.published_on != Item.published_on)
+        & (new.date_source == Item.date_source)
+        & new.date_source.in_(_PRINTED_SOURCES)
+    )
+    retitled = Item.title != new.title
     return stmt.on_conflict_do_update(
         index_elements=["site_id", "url"],
         set_={
@@ -298,6 +312,10 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
             "last_seen_at": new.last_seen_at,
             "published_on": case((better, new.published_on), else_=Item.published_on),
             "date_source": case((better, new.date_source), else_=Item.date_source),
+            "changed_on": case((redated, new.published_on), else_=Item.changed_on),
+            "date_changed_at": case((redated, new.last_seen_at), else_=Item.date_changed_at),
+            "first_title": case((retitled & Item.first_title.is_(None), Item.title), else_=Item.first_title),
+            "title_changed_at": case((retitled, new.last_seen_at), else_=Item.title_changed_at),
             # a new title or a newly found date makes the item's checklist labels stale
             "labels_version": case(
                 (
@@ -312,12 +330,17 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
 
 @lru_cache(maxsize=4)
 def _column_link(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    """Link the items of a site with the given URLs to a column, once: INSERT … SELECT, no ids."""
+    """Link the items of a site with the given URLs to a column: INSERT … SELECT, no ids; a link
+    already there gets ``last_seen_at`` (an item no longer listed is judged removed from it)."""
     chosen: Select[Any, int, dt.datetime] = select(
         bindparam("column_id"), Item.id, bindparam("seen_at", type_=UTCDateTime())
     ).where(Item.site_id == bindparam("site_id"), Item.url.in_(bindparam("urls", expanding=True)))
-    stmt = _dialect_insert(dialect, ColumnItem)
-    return stmt.from_select(["column_id", "item_id", "first_seen_at"], chosen).on_conflict_do_nothing()
+    stmt = _dialect_insert(dialect, ColumnItem).from_select(
+        ["column_id", "item_id", "first_seen_at", "last_seen_at"], chosen.add_columns(bindparam("seen_at", type_=UTCDateTime()))
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["column_id", "item_id"], set_={"last_seen_at": stmt.excluded.first_seen_at}
+    )
 
 
 def _known_urls(session: Session, *, site_id: int, urls: list[str]) -> set[str]:

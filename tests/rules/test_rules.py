@@ -267,6 +267,10 @@ def test_every_rule_is_documented_and_registered_once() -> None:
         "checklist_cadence",
         "disclosure_lag",
         "count_drop",
+        "broken_links",
+        "changed_items",
+        "removed_items",
+        "gongshi_expired",
         "request_overdue",
     ]
     for entry in rules.RULES.values():

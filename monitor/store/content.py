@@ -1,0 +1,285 @@
+"""Queries of the content checks (issue 12): changed items, removed items, and checked links.
+
+The crawler records what it saw (dates and titles through ``repo.upsert_items``, links through
+:func:`links_due` and :func:`record_link_checks`); the check reads the facts back here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, LinkCheck, Site
+
+#: Reasons that say the check was refused (an anti-bot wall, robots.txt), not that the link is broken.
+UNJUDGED = ("blocked", "robots_disallowed")
+#: A failing link is checked again on the next night, not in a second crawl of the same night.
+RETRY_AFTER = dt.timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class ChangedRow:
+    site: str
+    url: str
+    title: str
+    published_on: dt.date | None  # the first recorded date
+    changed_on: dt.date | None  # the differing date last seen, if any
+    date_changed_at: dt.datetime | None
+    first_title: str | None  # the first recorded title, once it changed
+    title_changed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class RemovedRow:
+    site: str
+    column: str
+    url: str
+    title: str
+    published_on: dt.date
+    last_seen_at: dt.datetime  # when a crawl last listed it in the column
+    checked_at: dt.datetime  # the start of the column's latest readable crawl, which did not list it
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    site: str
+    url: str
+    page_url: str
+    is_attachment: bool
+    reason: str
+    http_status: int | None
+    failures: int
+    failed_since: dt.datetime | None
+    checked_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """One check of one link, as the crawler hands it over."""
+
+    url: str
+    reason: str  # models.LINK_REASONS
+    http_status: int | None = None
+
+
+def _sites_of(institution_key: str) -> Select[int]:
+    return (
+        select(Site.id)
+        .join(Institution, Institution.id == Site.institution_id)
+        .where(Institution.key == institution_key)
+    )
+
+
+def changed_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[ChangedRow]:
+    """Items whose printed date or title differs from the first recorded one (changed before `known_by`)."""
+    query = (
+        select(
+            Site.key,
+            Item.url,
+            Item.title,
+            Item.published_on,
+            Item.changed_on,
+            Item.date_changed_at,
+            Item.first_title,
+            Item.title_changed_at,
+        )
+        .join(Site, Site.id == Item.site_id)
+        .where(Item.site_id.in_(_sites_of(institution_key)))
+        .where(or_(Item.date_changed_at < known_by, Item.title_changed_at < known_by))
+        .order_by(Site.key, Item.url)
+    )
+    return [ChangedRow(*row) for row in session.execute(query)]
+
+
+def removed_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[RemovedRow]:
+    """Items the latest readable crawl of their column did not list, while it listed items both older
+    and newer (so the crawl reached past the item's place), and not listed in another column since."""
+    latest = (
+        select(ColumnFetch.column_id, func.max(CrawlRun.started_at).label("started"))
+        .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
+        .where(ColumnFetch.outcome == "ok", CrawlRun.started_at < known_by)
+        .group_by(ColumnFetch.column_id)
+        .subquery()
+    )
+    seen = (
+        select(
+            ColumnItem.column_id,
+            func.min(Item.published_on).label("oldest"),
+            func.max(Item.published_on).label("newest"),
+        )
+        .join(Item, Item.id == ColumnItem.item_id)
+        .join(latest, latest.c.column_id == ColumnItem.column_id)
+        .where(ColumnItem.last_seen_at >= latest.c.started)
+        .group_by(ColumnItem.column_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Site.key,
+            Column.key,
+            Item.url,
+            Item.title,
+            Item.published_on,
+            ColumnItem.last_seen_at,
+            latest.c.started,
+        )
+        .select_from(ColumnItem)
+        .join(Item, Item.id == ColumnItem.item_id)
+        .join(Column, Column.id == ColumnItem.column_id)
+        .join(Site, Site.id == Column.site_id)
+        .join(latest, latest.c.column_id == ColumnItem.column_id)
+        .join(seen, seen.c.column_id == ColumnItem.column_id)
+        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(ColumnItem.last_seen_at < latest.c.started, Item.last_seen_at < latest.c.started)
+        .where(Item.published_on > seen.c.oldest, Item.published_on < seen.c.newest)
+        .order_by(Site.key, Column.key, Item.published_on.desc())
+    )
+    return [RemovedRow(*row) for row in session.execute(query)]
+
+
+def failing_links(session: Session, *, institution_key: str) -> list[LinkRow]:
+    """Links whose latest check failed, worst first (most failures in a row)."""
+    query = (
+        select(
+            Site.key,
+            LinkCheck.url,
+            LinkCheck.page_url,
+            LinkCheck.is_attachment,
+            LinkCheck.reason,
+            LinkCheck.http_status,
+            LinkCheck.failures,
+            LinkCheck.failed_since,
+            LinkCheck.checked_at,
+        )
+        .join(Site, Site.id == LinkCheck.site_id)
+        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(LinkCheck.failures > 0)
+        .order_by(Site.key, LinkCheck.failures.desc(), LinkCheck.url)
+    )
+    return [LinkRow(*row) for row in session.execute(query)]
+
+
+def link_tallies(session: Session, *, institution_key: str) -> dict[str, tuple[int, int]]:
+    """Site key → (links checked at least once, links failing twice or more in a row)."""
+    broken = func.count().filter(LinkCheck.failures >= 2)
+    query = (
+        select(Site.key, func.count(), broken)
+        .join(Site, Site.id == LinkCheck.site_id)
+        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(LinkCheck.checked_at.is_not(None))
+        .group_by(Site.key)
+    )
+    return {site: (checked, bad) for site, checked, bad in session.execute(query)}
+
+
+def links_due(
+    session: Session,
+    *,
+    site_id: int,
+    found: Sequence[tuple[str, str, bool]],
+    now: dt.datetime,
+    recheck_days: int,
+) -> list[str]:
+    """Record the links (url, page url, is attachment) found on a site's pages; return those due a
+    check, each URL once in the order found: never checked, failing and last checked on an earlier
+    night (a failing link is checked each night until it opens), or checked `recheck_days` ago."""
+    urls = list(dict.fromkeys(url for url, _, _ in found))
+    known = {
+        url: (checked, failures)
+        for url, checked, failures in session.execute(
+            select(LinkCheck.url, LinkCheck.checked_at, LinkCheck.failures).where(
+                LinkCheck.site_id == site_id, LinkCheck.url.in_(urls)
+            )
+        )
+    }
+    pages = {url: (page, attachment) for url, page, attachment in reversed(found)}
+    for url in urls:
+        if url not in known:
+            page, attachment = pages[url]
+            session.add(
+                LinkCheck(
+                    site_id=site_id, url=url, page_url=page, is_attachment=attachment, first_seen_at=now
+                )
+            )
+    session.flush()
+    return [url for url in urls if _due(known.get(url), now=now, recheck_days=recheck_days)]
+
+
+def _due(known: tuple[dt.datetime | None, int] | None, *, now: dt.datetime, recheck_days: int) -> bool:
+    checked, failures = known or (None, 0)
+    if checked is None:
+        return True
+    wait = RETRY_AFTER if failures > 0 else dt.timedelta(days=recheck_days)
+    return checked <= now - wait
+
+
+def record_link_checks(
+    session: Session, *, site_id: int, results: Iterable[LinkResult], now: dt.datetime
+) -> int:
+    """Store the checks of a site's links; a link that opens is cleared. Returns how many failed."""
+    failed = 0
+    for result in results:
+        row = session.scalars(
+            select(LinkCheck).where(LinkCheck.site_id == site_id, LinkCheck.url == result.url)
+        ).one_or_none()
+        if row is None:
+            continue
+        row.checked_at, row.reason, row.http_status = now, result.reason, result.http_status
+        if result.reason in UNJUDGED:
+            continue  # the monitor could not look: the link is neither broken nor cleared
+        if result.reason == "ok":
+            row.failures, row.failed_since = 0, None
+        else:
+            failed += 1
+            row.failures += 1
+            row.failed_since = row.failed_since or now
+    return failed
+
+
+@dataclass(frozen=True)
+class ListedRow:
+    """An item a crawl listed: the link, the list page it is on, and what the link check reads of it."""
+
+    item_id: int
+    url: str
+    page_url: str  # the column's URL (the list page that links to it)
+    is_attachment: bool
+    title: str
+    published_on: dt.date | None
+    gongshi_read: bool  # its 公示期 was read already
+
+
+def listed_since(session: Session, *, site_id: int, since: dt.datetime) -> list[ListedRow]:
+    """The items of a site that a crawl listed in some column at or after `since`, each once."""
+    query = (
+        select(
+            Item.id,
+            Item.url,
+            Column.url,
+            Item.is_attachment,
+            Item.title,
+            Item.published_on,
+            Item.gongshi_read_at.is_not(None),
+        )
+        .join(ColumnItem, ColumnItem.item_id == Item.id)
+        .join(Column, Column.id == ColumnItem.column_id)
+        .where(Item.site_id == site_id, ColumnItem.last_seen_at >= since)
+        .order_by(Item.id, Column.position)
+    )
+    rows: dict[str, ListedRow] = {}
+    for row in session.execute(query):
+        rows.setdefault(row[1], ListedRow(*row))
+    return list(rows.values())
+
+
+def record_gongshi(
+    session: Session, *, item_id: int, period: dict[str, object] | None, now: dt.datetime
+) -> None:
+    """Keep the 公示期 read on an item's page (None: the page states none), so it is read once."""
+    item = session.get(Item, item_id)
+    if item is not None:
+        item.gongshi_period, item.gongshi_read_at = period, now
