@@ -124,6 +124,14 @@ def parse(text: str, *, today: datetime.date) -> DateText | None:
     return _yearless(text)
 
 
+def before_first_year(text: str) -> bool:
+    """Whether the text holds a full date before :data:`FIRST_YEAR` (``1900-01-01``): a date cell
+    that dates nothing, which :func:`parse` refuses."""
+    if _NEEDS_FOLD.search(text):
+        text = text.translate(_FOLD)
+    return any(int(found[1]) < FIRST_YEAR for found in _FULL.finditer(text))
+
+
 def _full(text: str, start: int, today: datetime.date) -> DateText | None:
     """The first valid, not future full date; a publication-labelled one before any other."""
     dates = []
@@ -171,7 +179,15 @@ def _month_day(month: str, day: str) -> DateText | None:
     return DateText(None, valid.month, valid.day) if valid else None
 
 
+#: No campus page is dated before this year (the first Chinese university websites went up in 1994;
+#: ``monitor.stats.FIRST_DAY`` bounds periods alike): an older date is a placeholder (1900-01-01,
+#: 1970-01-01 of an empty timestamp) or a typo, not a publication date.
+FIRST_YEAR = 1990
+
+
 def _date(year: int, month: int, day: int) -> datetime.date | None:
+    if year < FIRST_YEAR:
+        return None
     try:
         return datetime.date(year, month, day)
     except ValueError:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -215,7 +216,8 @@ def fallback_date(url: str, *, today: dt.date) -> tuple[dt.date, str] | None:
 
 
 def decode_fix(response: TextResponse) -> TextResponse:
-    """The response, re-decoded when its declared charset contradicts its bytes.
+    """The response, re-decoded when its declared charset contradicts its bytes, and with markup
+    nested too deep for the parser flattened (:func:`shallow`).
 
     A body that is valid UTF-8 is UTF-8 even when the page declares a GB charset; a body that is
     not valid UTF-8 but declared UTF-8 is read as GB18030 (a superset of GBK and GB2312) if it
@@ -223,10 +225,81 @@ def decode_fix(response: TextResponse) -> TextResponse:
     """
     declared = codecs.lookup(response.encoding).name
     if declared in GB_CHARSETS and _decodes(response.body, "utf-8"):
-        return response.replace(encoding="utf-8")
-    if declared == "utf-8" and not _decodes(response.body, "utf-8") and _decodes(response.body, "gb18030"):
-        return response.replace(encoding="gb18030")
-    return response
+        response = response.replace(encoding="utf-8")
+    elif declared == "utf-8" and not _decodes(response.body, "utf-8") and _decodes(response.body, "gb18030"):
+        response = response.replace(encoding="gb18030")
+    return shallow(response)
+
+
+#: The deepest nesting kept. libxml2's HTML parser stops at 2,048 levels (256 without
+#: XML_PARSE_HUGE) and drops the rest of the page; real pages nest well under 100.
+MAX_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+#: Elements that do not nest: void ones, and those whose end tag may be left out (a list of
+#: unclosed <li> or <td> is not deep).
+_FLAT = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "tbody",
+        "thead",
+        "tfoot",
+        "colgroup",
+        "rt",
+        "rp",
+    ]
+)
+
+
+def shallow(response: TextResponse) -> TextResponse:
+    """The response with the tags nested deeper than :data:`MAX_DEPTH` left out (their text kept),
+    so that a page wrapped in 5,000 ``<div>`` still shows the list after them; as it is otherwise.
+
+    The depth is counted on the tags as written (a page with fewer tags than twice the bound is
+    never scanned), which is enough to bound what the parser sees.
+    """
+    text = response.text
+    if text.count("<") <= 2 * MAX_DEPTH:
+        return response
+    kept: list[str] = []
+    dropped: list[bool] = []  # per open counted tag: was it left out
+    last = 0
+    for tag in _TAG.finditer(text):
+        name = tag[2].lower()
+        if name in _FLAT or tag[0].endswith("/>"):
+            continue
+        if not tag[1]:
+            dropped.append(len(dropped) >= MAX_DEPTH)
+            drop = dropped[-1]
+        else:
+            drop = dropped.pop() if dropped else False
+        if drop:
+            kept.append(text[last : tag.start()])
+            last = tag.end()
+    if not kept:
+        return response
+    kept.append(text[last:])
+    return response.replace(body="".join(kept).encode("utf-8"), encoding="utf-8")
 
 
 def _decodes(body: bytes, encoding: str) -> bool:

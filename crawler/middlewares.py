@@ -107,6 +107,9 @@ def outcome_for_failure(failure: Failure) -> tuple[str, int | None, str]:
         limit = megabytes(meta.get("download_maxsize", 0))
         return "parse_failed", None, f"page over {limit} decompressed (a compression bomb?)"
     if isinstance(exc, DownloadTimeoutError):
+        budget = meta.get("budget")
+        if isinstance(budget, Budget) and budget.left() <= 0.1:  # cut at the end of the column's time
+            return "unreachable", None, str(BudgetSpent(budget.seconds))
         seconds = meta.get("download_timeout")
         within = f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "the request timeout"
         return "unreachable", None, f"no complete answer within {within}"
@@ -302,3 +305,34 @@ def retry_after(response: Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+#: What "page not found" pages served with 200 say (a soft 404), in their title or headings; the
+#: Chinese words before a bare "404" or "Not Found", which says less.
+_SOFT_404 = (
+    re.compile(
+        r"页面不存在|网页不存在|页面未找到|找不到(?:该|此|您要访问的)?页面|您(?:所)?访问的页面(?:不存在|已删除)"
+        r"|信息不存在|文章不存在|已被删除"
+    ),
+    re.compile(r"\b404\b|\bnot found\b", re.IGNORECASE),
+)
+_SOFT_404_XPATH = "//title//text() | //h1//text() | //h2//text() | //h3//text() | //p//text()"
+
+
+def soft_404(response: Response) -> str | None:
+    """The words by which a page answered 200 says it is not there (``页面不存在``), if it says so.
+
+    Only short texts count (the title, headings, paragraphs of under 80 characters), so a list
+    that holds a notice titled "…已被删除的…" is not one; the caller asks only of a page on which
+    no list was recognised.
+    """
+    if not isinstance(response, TextResponse):
+        return None
+    texts = [t.strip() for t in response.xpath(_SOFT_404_XPATH).getall()]
+    texts = [t for t in texts if t and len(t) < 80]
+    for pattern in _SOFT_404:
+        for text in texts:
+            found = pattern.search(text)
+            if found:
+                return text if len(text) <= 40 else found[0]
+    return None

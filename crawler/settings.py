@@ -47,6 +47,8 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
         "RETRY_AFTER_MAX": crawl.retry_after_max_seconds,
         "XXGK_MAX_PAGE_BYTES": int(crawl.max_page_mb * 2**20),  # per request: meta download_maxsize
         "XXGK_MAX_ARTICLE_BYTES": int(crawl.max_article_mb * 2**20),
+        "XXGK_COLUMN_BUDGET": crawl.column_budget_seconds,
+        "XXGK_TITLE_MAX_CHARS": crawl.title_max_chars,
         "DNS_TIMEOUT": 10,
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
@@ -63,6 +65,8 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.middlewares.RobotsMiddleware": 100,  # no robots.txt read, nothing fetched
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            # after DownloadTimeoutMiddleware (350): cuts its timeout to what the column has left
+            "crawler.middlewares.BudgetMiddleware": 360,
             "crawler.reader.ReadingMiddleware": 10,  # the last to see a response: after retries
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},

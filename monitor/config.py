@@ -236,7 +236,7 @@ class CrawlSettings(_Frozen):
     cut (a dripping server too: the deadline is for the whole answer), a column stops being
     walked after ``column_budget_seconds`` (retries and Retry-After waits included), a
     Retry-After is honoured up to ``retry_after_max_seconds``, and a stored title is at most
-    ``title_max_chars`` long. (The column budget and the title bound are not enforced yet.)
+    ``title_max_chars`` long (NFC, control and bidi characters removed, whitespace collapsed).
     """
 
     obey_robots: bool = True

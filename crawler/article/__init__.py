@@ -36,7 +36,7 @@ from crawler.article.page import (
     without_asides,
 )
 from crawler.article.title import article_title
-from crawler.dates import parse
+from crawler.dates import FIRST_YEAR, parse
 from crawler.extract import decode_fix
 
 __all__ = ["article_date", "article_title"]
@@ -202,4 +202,4 @@ def _htmldate(response: TextResponse, *, today: datetime.date) -> tuple[datetime
         logger.warning("htmldate failed on %s", response.url, exc_info=True)
         return None
     date = datetime.date.fromisoformat(found) if found else None
-    return (date, "fallback") if date and date <= today else None
+    return (date, "fallback") if date and date.year >= FIRST_YEAR and date <= today else None

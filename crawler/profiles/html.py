@@ -9,6 +9,7 @@ own translator, into a compiled XPath (:func:`compile_css`), so an element match
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -31,6 +32,22 @@ def collapse(text: str) -> str:
     if "\u200b" in text or "\ufeff" in text or "\u200c" in text or "\u200d" in text or "\u2060" in text:
         text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
+
+
+#: Characters no title keeps: C0/C1 controls (a terminal escape, a NUL), bidi embeddings,
+#: overrides and isolates (U+202A–202E, U+2066–2069: they reorder the text around them in a
+#: report), and the zero-width ones :func:`collapse` drops.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+#: ``crawl.title_max_chars``' default: the longest real notice titles run to ~120 characters.
+TITLE_MAX_CHARS = 500
+
+
+def clean_title(text: str, *, limit: int = TITLE_MAX_CHARS) -> str:
+    """A title as stored: NFC, without control or bidi characters, whitespace collapsed, and cut
+    to ``limit`` characters (the cut ends with …)."""
+    text = _UNPRINTABLE.sub("", unicodedata.normalize("NFC", text))  # tabs and newlines: spaces below
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def text_of(sel: Selector) -> str:

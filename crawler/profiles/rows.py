@@ -98,7 +98,8 @@ def looks_like_date(text: str) -> bool:
     """
     if len(text) > _MAX_DATE_TEXT or len(_DATE_CHROME.sub("", text)) > 4:
         return False
-    return dates.parse(text, today=_ANY_DAY) is not None
+    # a cell dated 1900-01-01 is a date cell whose date is refused (the row is then undated)
+    return dates.parse(text, today=_ANY_DAY) is not None or dates.before_first_year(text)
 
 
 def split_link_date(text: str) -> tuple[str, str | None]:

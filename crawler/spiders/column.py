@@ -33,6 +33,7 @@ from crawler.article import article_date
 from crawler.extract import Listed, Listing, fallback_date, redate
 from crawler.helper import Helper
 from crawler.items import ColumnDone, ListingItems
+from crawler.profiles.html import TITLE_MAX_CHARS, clean_title
 from crawler.reader import PageReader, Reading
 from crawler.settings import LIST_STATUSES
 from crawler.urls import host_of, same_site
@@ -84,6 +85,10 @@ class Checking:
     asked: set[str] = field(default_factory=set)
 
 
+#: ``crawl.column_budget_seconds``' default, when the spider runs without the crawl's settings.
+DEFAULT_BUDGET = 1800.0
+
+
 @dataclass
 class Walk:
     """The running state of one column's walk."""
@@ -106,6 +111,9 @@ class Walk:
     #: The last date of the year-less page before (the next page's year chain starts there).
     carry: dt.date | None = None
     checking: dict[int, Checking] = field(default_factory=dict)
+    last_error: str | None = None  # the failure a list page was last tried again after
+    #: The wall time the column may take (``crawl.column_budget_seconds``; set by the spider).
+    budget: mw.Budget = field(default_factory=lambda: mw.Budget(DEFAULT_BUDGET))
 
     def __post_init__(self) -> None:
         self.profile = self.profile or self.job.profile
@@ -128,6 +136,7 @@ class ColumnSpider(scrapy.Spider):
         self.helper: Helper | None = None  # the pipeline writes through it too
         self.reader = PageReader(self.columns, today=today, helper=None)
         self.max_page_bytes = self.max_article_bytes = 16 * 2**20  # crawl.max_page_mb, max_article_mb
+        self.title_max_chars = TITLE_MAX_CHARS  # crawl.title_max_chars
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ColumnSpider:
@@ -135,6 +144,10 @@ class ColumnSpider(scrapy.Spider):
         spider: ColumnSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_page_bytes = crawler.settings.getint("XXGK_MAX_PAGE_BYTES", spider.max_page_bytes)
         spider.max_article_bytes = crawler.settings.getint("XXGK_MAX_ARTICLE_BYTES", spider.max_article_bytes)
+        spider.title_max_chars = crawler.settings.getint("XXGK_TITLE_MAX_CHARS", spider.title_max_chars)
+        budget = crawler.settings.getfloat("XXGK_COLUMN_BUDGET", DEFAULT_BUDGET)
+        for walk in spider.walks.values():
+            walk.budget = mw.Budget(budget)
         if crawler.settings.getbool("XXGK_HELPER_PROCESS", True):
             spider.helper = Helper(columns=spider.columns, today=spider.today)
             spider.reader = PageReader(spider.columns, today=spider.today, helper=spider.helper)
@@ -174,6 +187,7 @@ class ColumnSpider(scrapy.Spider):
             "dont_redirect": True,
             "url": url,
             "download_maxsize": self.max_page_bytes,
+            "budget": walk.budget,
         }
         return Request(
             url,
@@ -199,7 +213,12 @@ class ColumnSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"walk": walk, "article": row.url, "download_maxsize": self.max_article_bytes},
+            meta={
+                "walk": walk,
+                "article": row.url,
+                "download_maxsize": self.max_article_bytes,
+                "budget": walk.budget,
+            },
             dont_filter=True,
         )
 
@@ -248,6 +267,7 @@ class ColumnSpider(scrapy.Spider):
         elif 300 <= status < 400:
             yield from self._redirect(walk, response)
         elif status >= 400 and mw.outcome_for_status(status) == "unreachable" and _rounds_left(response.meta):
+            walk.last_error = f"HTTP {status}"
             yield self._again(walk, response.meta)
         elif status >= 400:
             self._page_failed(walk, page, mw.outcome_for_status(status), status, f"HTTP {status}")
@@ -268,6 +288,9 @@ class ColumnSpider(scrapy.Spider):
             self._page_failed(walk, page, "auth_required", response.status, f"redirected to login {target}")
         elif host_of(target) in walk.job.hosts and hops < MAX_REDIRECTS:
             yield self._list_request(walk, target, page=page, hops=hops + 1)
+        elif host_of(target) in walk.job.hosts:
+            error = f"redirect loop: more than {MAX_REDIRECTS} redirects, the last to {target}"
+            self._page_failed(walk, page, "not_found", response.status, error)
         else:
             error = f"redirected off the configured hosts to {target}"
             self._page_failed(walk, page, "not_found", response.status, error)
@@ -275,6 +298,10 @@ class ColumnSpider(scrapy.Spider):
     def _listing(self, walk: Walk, response: Response, reading: Reading) -> Iterator[Any]:
         page, listing = response.meta["page"], reading.listing
         if listing is None or not listing.found:
+            gone = mw.soft_404(response)
+            if gone and not reading.blocked:  # a "page not found" page answered 200
+                self._page_failed(walk, page, "not_found", response.status, f"soft 404: {gone}")
+                return
             outcome = "blocked" if reading.blocked else "parse_failed"
             profile = listing.profile if listing else "none"
             self._page_failed(walk, page, outcome, response.status, f"no list recognised ({profile})")
@@ -332,7 +359,13 @@ class ColumnSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_verify,
             errback=self.verify_failed,
-            meta={"walk": walk, "verify": url, "page": page, "download_maxsize": self.max_article_bytes},
+            meta={
+                "walk": walk,
+                "verify": url,
+                "page": page,
+                "download_maxsize": self.max_article_bytes,
+                "budget": walk.budget,
+            },
             dont_filter=True,
         )
 
@@ -391,7 +424,7 @@ class ColumnSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             else:
-                found.append(_observed(row, row.published_on, row.date_source))
+                found.append(_observed(row, row.published_on, row.date_source, limit=self.title_max_chars))
         if found:
             yield ListingItems(walk.job.site_id, walk.job.column_id, tuple(found))
 
@@ -408,16 +441,21 @@ class ColumnSpider(scrapy.Spider):
         fanout = len(targets) > 1  # all the pages at once: none of them decides another request
         for number, url in enumerate((u for u in targets if u and u not in walk.requested), start=1):
             if len(walk.requested) >= walk.job.max_pages:
+                # the pager goes on: the column is read as far as the bound, and says so
+                walk.error = walk.error or f"stopped at max_pages_per_column ({walk.job.max_pages} pages)"
                 break
             yield self._list_request(walk, url, page=page + number, fanout=fanout)
 
     def list_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta  # type: ignore[attr-defined]
         walk: Walk = meta["walk"]
+        outcome, status, message = mw.outcome_for_failure(failure)
         if _transient(failure) and _rounds_left(meta):
+            walk.last_error = message
             yield self._again(walk, meta)
         else:
-            outcome, status, message = mw.outcome_for_failure(failure)
+            if isinstance(failure.value, mw.BudgetSpent) and walk.last_error:
+                message = f"{walk.last_error}, then {message}"  # what the budget went on
             self._page_failed(walk, meta["page"], outcome, status, message)
         yield from self._settle(walk)
 
@@ -448,7 +486,8 @@ class ColumnSpider(scrapy.Spider):
     def _dated(self, walk: Walk, url: str, found: tuple[dt.date, str] | None) -> Iterator[Any]:
         for waiter, row in self.waiting.pop((walk.job.site, url), []):
             day, source = found or fallback_date(row.url, today=self.today) or (None, None)
-            yield ListingItems(waiter.job.site_id, waiter.job.column_id, (_observed(row, day, source),))
+            observed = _observed(row, day, source, limit=self.title_max_chars)
+            yield ListingItems(waiter.job.site_id, waiter.job.column_id, (observed,))
             yield from self._settle(waiter)
 
     # ------------------------------------------------------------------ outcomes
@@ -533,16 +572,17 @@ def _transient(failure: Failure) -> bool:
 
 def _article_again(request: Request) -> Request:
     """An article page once more, behind the others, with a fresh retry budget."""
-    keys = ("walk", "article", "verify", "page", "download_maxsize")
+    keys = ("walk", "article", "verify", "page", "download_maxsize", "budget")
     meta: dict[str, Any] = {key: request.meta[key] for key in keys if key in request.meta}
     meta["round"] = int(request.meta.get("round", 1)) + 1
     return request.replace(meta=meta, priority=-1)
 
 
-def _observed(row: Listed, day: dt.date | None, source: str | None) -> NewItem:
+def _observed(row: Listed, day: dt.date | None, source: str | None, *, limit: int) -> NewItem:
+    """The row as stored: its title cleaned and cut (:func:`clean_title`), its date as found."""
     return NewItem(
         url=row.url,
-        title=row.title,
+        title=clean_title(row.title, limit=limit),
         published_on=day,
         date_source=source if day else None,
         is_attachment=row.is_attachment,

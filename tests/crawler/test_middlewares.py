@@ -92,3 +92,31 @@ def _failure(exc: Exception) -> Failure:
 )  # fmt: skip
 def test_failure_outcomes(exc: Exception, outcome: str) -> None:
     assert mw.outcome_for_failure(_failure(exc))[0] == outcome
+
+
+@pytest.mark.parametrize(
+    ("html", "gone"),
+    [
+        ("<title>404</title><h1>页面不存在</h1><p>您访问的页面不存在或已被删除</p>", "页面不存在"),
+        ("<title>提示</title><p>对不起，信息不存在！</p>", "对不起，信息不存在！"),
+        ("<title>404 Not Found</title><h1>Not Found</h1>", "404 Not Found"),
+        # a list of notices, one of them about deleted records, is not a "not found" page
+        (
+            "<title>通知公告</title><ul><li><a href='/1.htm'>关于已被删除账号的说明及后续处理办法的通知，"
+            "请各单位"
+            "认真阅读并及时转发给所有相关人员知悉，谢谢配合与支持</a></li></ul>",
+            None,
+        ),
+        ("<title>通知公告</title><p>欢迎访问</p>", None),
+    ],
+)
+def test_soft_404_pages_say_so_in_their_title_or_headings(html: str, gone: str | None) -> None:
+    assert (
+        mw.soft_404(
+            page(
+                f"<html><head>{html.split('</title>')[0]}</title></head><body>"
+                f"{html.split('</title>')[1]}</body></html>"
+            )
+        )
+        == gone
+    )

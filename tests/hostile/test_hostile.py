@@ -10,6 +10,7 @@ full size.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -18,8 +19,8 @@ from tests.hostile import harness
 from tests.hostile.server import CASES, NORMAL, Hostile, Sizes, serving
 
 TODAY = dt.date(2026, 12, 1)
-#: The cases whose bounds are in place (the others of CASES are the work left, see the report).
-BOUNDED = ("big", "stream", "gzip", "brotli", "drip", "webplus", "vsb", "retry")
+#: Every case, beside the normal column.
+BOUNDED = tuple(CASES)
 CRAWL = {
     "max_pages_per_column": 20,
     "retries": 1,
@@ -28,6 +29,8 @@ CRAWL = {
     "max_article_mb": 1,
     "request_timeout_seconds": 3,
     "retry_after_max_seconds": 5,
+    "column_budget_seconds": 8,
+    "title_max_chars": 200,
 }
 SIZES = Sizes(big=3_000_000, bomb=50_000_000, claimed_pages=10_000_000, retry_after=2)
 
@@ -71,6 +74,36 @@ def test_the_crawl_is_bounded_in_time_memory_and_requests(result: tuple[Hostile,
     assert hostile.seen["vsb"] <= CRAWL["max_pages_per_column"]
     assert got.fetches["webplus"].pages == CRAWL["max_pages_per_column"]
     assert hostile.seen["drip"] <= 2 * 3  # (1 + retries) × 3 rounds
+
+
+def test_stored_titles_are_clean_and_cut_and_dates_possible(result: tuple[Hostile, harness.Result]) -> None:
+    _, got = result
+    for url, (title, day) in got.items.items():
+        assert len(title) <= CRAWL["title_max_chars"], url
+        assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in title), (url, title)
+        assert title == unicodedata.normalize("NFC", title), (url, title)
+        assert "  " not in title, (url, title)
+        assert day is None or dt.date(1990, 1, 1) <= day <= TODAY, (url, day)
+    titles = {url.rsplit("/", 1)[1]: title for url, (title, _) in got.items.items() if "/titles/" in url}
+    assert titles["1.htm"] == "控制字符[31m 通知"
+    assert titles["2.htm"] == "双向文字 通知"
+    assert titles["3.htm"] == "Café 与 空白 通知"
+    assert titles["4.htm"] == "长" * 199 + "…"
+    old = {url.rsplit("/", 1)[1]: day for url, (_, day) in got.items.items() if "/old/" in url}
+    assert old == {"0.htm": None, "1.htm": None, "2.htm": None, "9.htm": dt.date(2026, 3, 3)}
+
+
+def test_malformed_rows_deep_markup_and_bounded_pagers(result: tuple[Hostile, harness.Result]) -> None:
+    hostile, got = result
+    # 20 rows without closing tags are 20 rows; a list behind 5,000 nested <div> is read
+    assert got.fetches["malformed"].items_seen == 20
+    assert got.fetches["deep"].items_seen == 8
+    # an endless pager stops at max_pages_per_column, a slow one at the column's time budget,
+    # both with the note; a redirect loop and a soft 404 are not_found with their reason
+    assert hostile.seen["endless"] == CRAWL["max_pages_per_column"]
+    assert got.fetches["endless"].items_seen == 10 * CRAWL["max_pages_per_column"]
+    assert 2 <= hostile.seen["slow"] < CRAWL["max_pages_per_column"]
+    assert hostile.seen["loop"] <= 7
 
 
 def test_retry_after_is_honoured(result: tuple[Hostile, harness.Result]) -> None:
