@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.helper import STATE, Helper, HelperGone
 from crawler.items import ColumnDone, ListingItems
@@ -95,6 +96,8 @@ class StorePipeline:
         self.helper: Helper | None = None  # the spider's helper process, if it has one
         self.writer: Batches | None = None  # the writer in this process, once needed
         self.unconfirmed: list[Batch] = []  # handed to the helper, not yet committed
+        self.stopping: str | None = None  # the store error that stopped the crawl
+        self.closing: Any = None  # the engine's close, once started (kept from the GC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -113,7 +116,8 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         try:
-            self._flush()
+            if self.stopping is None:  # after a store error, the next run redoes the columns
+                self._flush()
         except MonitorError as exc:
             log.error("cannot store the last items: %s", exc)
         finally:
@@ -123,17 +127,29 @@ class StorePipeline:
                 self._call_child(_close_in_child)
 
     async def process_item(self, item: Any) -> Any:
+        if self.stopping is not None:  # the store failed: nothing more is staged or written
+            return item
         try:
             if self._stage(item):
                 await self._write()
         except MonitorError as exc:
-            # The database went away: stop, so the next run (which sees these columns as not
-            # walked to the end) redoes them; nothing half-written is left behind.
+            # The database went away (or is full, or read-only): stop, so the next run (which
+            # sees these columns as not walked to the end) redoes them; nothing half-written
+            # is left behind, and what was committed stays.
             log.error("cannot store: %s; stopping the crawl", exc)
-            if self.crawler is not None and self.crawler.engine is not None:
-                self.crawler.stats.inc_value("xxgk/errors/store")
-                await self.crawler.engine.close_spider_async(reason="store_error")
+            self._stop(str(exc))
         return item
+
+    def _stop(self, reason: str) -> None:
+        """Close the spider, without waiting here: the engine's close waits for the requests in
+        progress, among them the one whose item is being stored (awaiting it was a deadlock that
+        held the crawl until its --timeout)."""
+        self.stopping = reason
+        if self.crawler is None or self.crawler.engine is None:
+            return
+        self.crawler.stats.inc_value("xxgk/errors/store")
+        self.crawler.stats.set_value("xxgk/store_error", reason[:500])
+        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_error"))
 
     def _take(self, item: Any) -> None:
         """:meth:`process_item`, waiting for the write of a full batch (for tests and tools)."""

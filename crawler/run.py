@@ -145,8 +145,8 @@ def crawl(
         failed = any(key.startswith(("spider_exceptions", "xxgk/errors")) for key in stats)
         if run_id is not None and on_stats is not None:
             on_stats(stats)
-        elif run_id is None:
-            with store.sessions(engine).begin() as session:
+        elif run_id is None:  # (a full disk may refuse this too: one line, and the next run aborts it)
+            with store.translate_errors(db_url), store.sessions(engine).begin() as session:
                 status = "failed" if failed else "finished"
                 crawls.finish_run(session, run_id=run, status=status, stats=stats, now=_utcnow())
     finally:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,17 @@ def config_yaml(hostile: Hostile, *, cases: Sequence[str], crawl: Mapping[str, o
     return "\n".join(lines) + "\n"
 
 
+def write_config(hostile: Hostile, tmp: Path, *, cases: Sequence[str], crawl: Mapping[str, object]) -> Path:
+    config = tmp / "h.yaml"
+    config.write_text(config_yaml(hostile, cases=cases, crawl=crawl), encoding="utf-8")
+    return config
+
+
+def xxgk(config: Path, db_url: str) -> list[str]:
+    """The command line of ``xxgk`` on this config and database."""
+    return [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
+
+
 def crawl(
     hostile: Hostile,
     tmp: Path,
@@ -62,12 +74,13 @@ def crawl(
     crawl: Mapping[str, object],
     today: dt.date,
     timeout: float = 600,
+    max_file_bytes: int | None = None,
 ) -> Result:
-    config = tmp / "h.yaml"
-    config.write_text(config_yaml(hostile, cases=cases, crawl=crawl), encoding="utf-8")
+    """The crawl, with ``max_file_bytes`` its largest file (``RLIMIT_FSIZE``: a full disk for the
+    database, which must exist by then) when given."""
+    config = write_config(hostile, tmp, cases=cases, crawl=crawl)
     db_url = f"sqlite:///{tmp / 'h.db'}"
-    argv = [sys.executable, "-m", "monitor", "--config", str(config), "--db", db_url]
-    argv += ["crawl", "--full", "--today", today.isoformat()]
+    argv = [*xxgk(config, db_url), "crawl", "--full", "--today", today.isoformat()]
     started = time.monotonic()
     log = tmp / "crawl.log"
     with log.open("w+", encoding="utf-8") as out:
@@ -78,6 +91,7 @@ def crawl(
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
+            preexec_fn=None if max_file_bytes is None else _limit_files(max_file_bytes),
         )
         status, peak_kb = _wait(child, timeout)
         seconds = time.monotonic() - started
@@ -114,3 +128,10 @@ def _wait(child: subprocess.Popen[str], timeout: float) -> tuple[int, int]:
             child.wait()
             raise subprocess.TimeoutExpired(child.args, timeout)
         time.sleep(0.1)
+
+
+def _limit_files(size: int) -> Callable[[], None]:
+    def limit() -> None:  # in the child, before exec: Python ignores SIGXFSZ, so writes fail EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
