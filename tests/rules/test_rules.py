@@ -272,6 +272,7 @@ def test_every_rule_is_documented_and_registered_once() -> None:
         "removed_items",
         "gongshi_expired",
         "request_overdue",
+        "personal_data",
     ]
     for entry in rules.RULES.values():
         assert len(entry.summary) > 20, entry.name
