@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from monitor.config import Config
 
-FORMATS = ("table", "md", "csv", "json", "xlsx")
+FORMATS = ("table", "md", "csv", "json", "xlsx", "docx")
 #: The days a period, a check or a crawl may name. Campus websites began in the 1990s; the upper
 #: bound keeps a year's arithmetic (the same period a year before or after) within Python's dates.
 FIRST_DAY = dt.date(1990, 1, 1)
@@ -154,7 +154,7 @@ def to_json(tables: StatsTables) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def _cn_date(day: dt.date) -> str:
+def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -168,7 +168,7 @@ def _md_cell(text: str) -> str:
 
 def to_markdown(tables: StatsTables) -> str:
     """The report's own tables: a sentence and 序号 | 网站名称 | 网址 | 数量 | 总计 per campus."""
-    period = f"{_cn_date(tables.start)}至{_cn_date(tables.end)}"
+    period = f"{cn_date(tables.start)}至{cn_date(tables.end)}"
     lines: list[str] = []
     for campus in tables.campuses:
         lines += [
@@ -215,7 +215,7 @@ def to_xlsx(tables: StatsTables) -> bytes:
     book.remove(book.active) if book.active is not None else None
     for campus in tables.campuses:
         sheet = book.create_sheet(title=campus.name[:31])
-        sheet.append([f"{_cn_date(tables.start)}至{_cn_date(tables.end)} {campus.name}新增主动公开信息数"])
+        sheet.append([f"{cn_date(tables.start)}至{cn_date(tables.end)} {campus.name}新增主动公开信息数"])
         sheet.append(["序号", "网站名称", "网址", "数量", "人工填报"])
         for i, row in enumerate(campus.sites, start=1):
             sheet.append([i, row.name, row.url, row.count, "是" if row.manual else ""])

@@ -112,6 +112,8 @@ LAZY_COMMANDS = {
     "rules": "monitor.cli.compliance",
     "ack": "monitor.cli.compliance",
     "import-counts": "monitor.cli.compliance",
+    "checklist": "monitor.cli.documents",
+    "requests": "monitor.cli.documents",
     "crawl": "monitor.cli.crawling",
     "worker": "monitor.cli.distributing",
     "discover": "monitor.cli.crawling",

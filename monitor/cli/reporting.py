@@ -47,7 +47,7 @@ def runtime(state: State, *, outbox_dir: Path | None = None, email: bool = True)
     )
 
 
-@main.command("report")
+@main.group("report", invoke_without_command=True)
 @click.option("--send", is_flag=True, help=f"Queue and send the reports: ${SMTP_ENV} and the bots.")
 @click.option("--test-channel", "test_channel", metavar="ID", help="Send a short test message to channel ID.")
 @click.option(
@@ -63,8 +63,11 @@ def report_command(
 
     `--send` queues them on every channel (e-mail and each `notify` group bot) and delivers
     what is due; `--test-channel ID` (`email` or a notify id) sends one short message and
-    prints the channel's answer.
+    prints the channel's answer. `xxgk report annual` writes the annual report's section 二
+    (monitor.cli.documents).
     """
+    if click.get_current_context().invoked_subcommand is not None:
+        return  # `xxgk report annual …`: the subcommand does the work
     if sum([send, test_channel is not None, out_dir is not None or sample]) > 1:
         raise click.UsageError("--send, --test-channel and --out/--sample go one at a time")
     configs = state.configs
@@ -169,3 +172,6 @@ def schedule_command(state: State, show: bool) -> None:
         scheduler.run_many([(config, runtime(state.of(config))) for config in configs])
     except (KeyboardInterrupt, SystemExit):
         click.echo("scheduler stopped", err=True)
+
+
+from monitor.cli import documents  # noqa: E402, F401 - registers `xxgk report annual` on the group above

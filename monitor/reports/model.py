@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.checks import CheckDocument
+from monitor.checks import CheckDocument, FindingEntry
 from monitor.config import Config
 from monitor.reports import digest, labels, rows, sample, tables
 from monitor.reports.lookup import Links, Lookup, links, lookup
@@ -98,6 +98,7 @@ def office_summary(data: ReportInput) -> Report:
         "fetches": len(data.crawl),
         "period": _period(data.stats),
         "findings": rows.finding_rows(data.check, link, states=("new",)),
+        "requests": rows.finding_rows(data.check, link, concerns=_is_request),  # new and ongoing
         "states": _finding_states(data.check),
         "resolved": rows.resolved_subjects(data.check, look),
     }
@@ -110,6 +111,11 @@ def office_summary(data: ReportInput) -> Report:
 
 
 _NOT_OK = ("overdue", "stale", "missing", "could_not_check")
+
+
+def _is_request(finding: FindingEntry) -> bool:
+    """An unanswered 依申请公开 request past its deadline: listed every day until it is answered."""
+    return finding["kind"] == "request_overdue"
 
 
 def weekly_rollup(data: ReportInput) -> Report:
