@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -95,9 +96,16 @@ def user_remove(state: State, name: str) -> None:
     "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="0: any free port."
 )
 @click.option("--https", is_flag=True, help="Served behind TLS: mark the session cookie Secure.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port (forked; each with its own connections and cache).",
+)
 @pass_state
 @fail_cleanly
-def serve(state: State, host: str, port: int, https: bool) -> None:
+def serve(state: State, host: str, port: int, https: bool, workers: int) -> None:
     """Serve the dashboard (uvicorn) until Ctrl-C or SIGTERM. The session key comes from XXGK_SECRET_KEY."""
     from monitor.web import create_app
 
@@ -110,7 +118,10 @@ def serve(state: State, host: str, port: int, https: bool) -> None:
     app = create_app(config=state.config, db_url=state.db_url, secret=secret, https=https)
     sock = listen(host, port)
     click.echo(f"dashboard on {url_of(sock)}", err=True)
-    run_until_stopped(app, sock)
+    if workers > 1:
+        run_workers(app, sock, workers=workers)
+    else:
+        run_until_stopped(app, sock)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -153,3 +164,48 @@ def run_until_stopped(app: FastAPI, sock: socket.socket, *, log_level: str = "in
             if handler is not None:  # None: a handler not set from Python, which cannot be restored
                 signal.signal(sig, handler)
         sock.close()
+
+
+def run_workers(app: FastAPI, sock: socket.socket, *, workers: int, log_level: str = "info") -> None:
+    """Serve `app` from `workers` processes forked here, all accepting on `sock`, until SIGINT or SIGTERM.
+
+    The app is made once, before the fork (so the database is checked once and a bad one is one
+    error line); each worker drops the connections it inherited (`monitor.web.after_fork`) and
+    opens its own, so no connection is shared between processes. The kernel gives each new
+    connection to one worker. Each worker judges and keeps its own judgement (one per check and
+    day, as one process does), and counts failed logins on its own. SIGINT or SIGTERM here is
+    passed on to every worker, which finishes its requests and exits; this returns when all
+    have, and fails when one of them failed.
+    """
+    from monitor.web import after_fork
+
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve, and never return into the parent's click command
+            code = 0
+            try:
+                after_fork(app)
+                run_until_stopped(app, sock, log_level=log_level)
+            except Exception as exc:  # one line for the operator, then exit 1
+                click.echo(f"xxgk serve: worker {os.getpid()} failed: {exc}", err=True)
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        failed = sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0 for pid in children)
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+    if failed:
+        raise MonitorError(f"{failed} of {workers} dashboard workers failed")

@@ -91,6 +91,7 @@ class InFlightLimit:
 def templates() -> Jinja2Templates:
     found = Jinja2Templates(directory=HERE / "templates")
     found.env.autoescape = True
+    found.env.auto_reload = False  # the templates ship with the code: no stat() per page view
     found.env.globals.update(L=labels, version=__version__, roles=ROLES)
     found.env.filters["link"] = safe_href
     return found
@@ -160,3 +161,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status)
     return views.render(request, "error.html", {"status": status, "detail": detail}, status=status)
+
+
+def after_fork(app: FastAPI) -> None:
+    """In a worker forked after `create_app`: drop the database connections inherited from the
+    parent without closing them (SQLAlchemy's ``engine.dispose(close=False)``), so this process
+    opens its own and never shares a connection with another."""
+    engine = app.state.web.sessions.kw["bind"]
+    engine.dispose(close=False)

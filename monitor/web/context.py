@@ -5,7 +5,9 @@ Every page is judged from the latest stored check, re-judged read-only
 at a million items, so it is kept in memory per (check, day) and made once: requests that find
 none wait for the one being made. After a minute it is made again in a background thread while
 requests go on with the one kept, so no page view waits for a re-judgement. Pages derived from
-one judgement (the overview's and the checklist's rows) are kept with it (`Judged.derived`).
+one judgement are kept with it (`Judged.derived`): the overview's and the checklist's rows, each
+site's page (its recent items and daily counts are read again with each judgement, so they are
+as fresh as the verdicts: a minute), and the JSON twins, serialised once.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ ALL_SITES = ("admin", "office", "viewer")
 #: Roles that may acknowledge findings (a department only those of its own sites).
 ACKNOWLEDGERS = ("admin", "office", "department")
 NO_CHECK = "尚无检查结果：请先运行 xxgk crawl 和 xxgk check。"
-#: Derived pages kept per judgement; more (odd filter values) are built but not kept.
+#: Derived pages kept per judgement; more (odd filter values) are built but not kept. Pages whose
+#: keys the config bounds (one per configured site) are kept besides these.
 DERIVED_MAX = 64
 
 log = logging.getLogger(__name__)
@@ -62,15 +65,21 @@ class Judged:
     check_id: int
     created_at: dt.datetime
     _derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    _bounded: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
-        """`build()`, kept with this judgement under `key` (the judgement never changes)."""
+    def derived(self, key: Hashable, build: Callable[[], T], *, bounded: bool = False) -> T:
+        """`build()`, kept with this judgement under `key` (the judgement never changes).
+
+        At most DERIVED_MAX keys are kept, unless `bounded`: keys that the config bounds (a
+        site id checked against it), never values a request chose freely.
+        """
+        kept = self._bounded if bounded else self._derived
         try:
-            found: T = self._derived[key]
+            found: T = kept[key]
         except KeyError:
             found = build()
-            if len(self._derived) < DERIVED_MAX:
-                self._derived[key] = found
+            if bounded or len(kept) < DERIVED_MAX:
+                kept[key] = found
         return found
 
     def header(self) -> dict[str, Any]:

@@ -47,7 +47,8 @@ class LoginRequired(Exception):
     """No valid session: HTML pages redirect to the login form, the API answers 401."""
 
 
-def state(request: Request) -> WebState:
+async def state(request: Request) -> WebState:
+    """The app's state (async: a lookup, not worth a worker thread)."""
     found: WebState = request.app.state.web
     return found
 

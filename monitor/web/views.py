@@ -1,14 +1,18 @@
 """The dashboard's pages and their JSON twins: view → store → context → template, or the context as JSON.
 
 Each context builder is a dependency; the HTML route renders it and ``/api/…`` returns it.
+The pages that follow from the judged check (overview, checklist, a site) are built, rendered
+and serialised once per judgement (`Derived`); views that only hand out what was kept are
+``async def``, so a request to them waits for no worker thread of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +27,7 @@ from monitor.web.deps import Current, Db, Form, Latest, State, WebState, filters
 
 router = APIRouter()
 Context = dict[str, Any]
+T = TypeVar("T")
 
 
 def render(
@@ -41,21 +46,37 @@ def render(
 
 @dataclass(frozen=True)
 class Derived:
-    """A page that follows from the judgement and the viewer's scope alone (overview, checklist).
+    """A page that follows from the judgement and the viewer's scope (overview, checklist, a site).
 
-    Its context, and its main part as HTML, are made once per judgement, scope and filters and
-    kept with the judgement (`Judged.derived`): rendering 400 rows takes longer than the rest of
-    a request. The parts of the page that belong to the viewer (name, CSRF token) are rendered
-    for each request around it.
+    Its context, its main part as HTML and its JSON twin are made once per judgement, scope and
+    filters and kept with the judgement (`Judged.derived`): rendering 400 rows, serialising them
+    or counting a site's year of items takes longer than the rest of a request. The parts of the
+    page that belong to the viewer (name, CSRF token) are rendered for each request around it.
+    `bounded`: the key is one the config bounds (a site id), kept whatever the number of keys.
     """
 
     context: Context
     judged: Judged | None
     key: tuple[Any, ...]
+    bounded: bool = False
 
     @classmethod
-    def of(cls, judged: Judged | None, key: tuple[Any, ...], build: Callable[[], Context]) -> Derived:
-        return cls(judged.derived(key, build) if judged is not None else build(), judged, key)
+    def of(
+        cls,
+        judged: Judged | None,
+        key: tuple[Any, ...],
+        build: Callable[[], Context],
+        *,
+        bounded: bool = False,
+    ) -> Derived:
+        context = judged.derived(key, build, bounded=bounded) if judged is not None else build()
+        return cls(context, judged, key, bounded)
+
+    def kept(self, part: str, build: Callable[[], T]) -> T:
+        """`build()`, kept with the judgement like the context (made each time without one)."""
+        if self.judged is None:
+            return build()
+        return self.judged.derived((part, *self.key), build, bounded=self.bounded)
 
     def html(self, request: Request, template: str) -> Markup:
         """`template` rendered with the context as ``ctx`` (autoescaped), kept like the context."""
@@ -65,13 +86,21 @@ class Derived:
             body = web.templates.get_template(template).render(ctx=self.context)
             return Markup(body)  # noqa: S704 - rendered with autoescape on: every value is escaped
 
-        return self.judged.derived((template, *self.key), build) if self.judged is not None else build()
+        return self.kept(template, build)
+
+    def json(self) -> Response:
+        """The context as the JSON twin, serialised once and kept like the context."""
+
+        def build() -> bytes:
+            return json.dumps(self.context, ensure_ascii=False, separators=(",", ":")).encode()
+
+        return Response(self.kept("json", build), media_type="application/json")
 
 
 # ----------------------------------------------------------------------------- overview
 
 
-def overview_context(request: Request, web: State, who: Current, latest: Latest) -> Derived:
+async def overview_context(request: Request, web: State, who: Current, latest: Latest) -> Derived:
     chosen = filters(request, ("campus", "status", "owner"))
     key = ("overview", who.sites, *chosen.values())
     return Derived.of(latest, key, lambda: pages.overview(latest, web.config, who, chosen))
@@ -81,19 +110,23 @@ Overview = Annotated[Derived, Depends(overview_context)]
 
 
 @router.get("/", include_in_schema=False)
-def overview_page(request: Request, page: Overview) -> HTMLResponse:
+async def overview_page(request: Request, page: Overview) -> HTMLResponse:
     return render(request, "overview.html", page.context, table=page.html(request, "overview_table.html"))
 
 
-@router.get("/api/overview", summary="总览：每个网站与栏目的更新状态（?campus=&status=&owner=）")
-def overview_api(page: Overview) -> Context:
-    return page.context
+@router.get(
+    "/api/overview",
+    summary="总览：每个网站与栏目的更新状态（?campus=&status=&owner=）",
+    response_model=Context,
+)
+async def overview_api(page: Overview) -> Response:
+    return page.json()
 
 
 # ----------------------------------------------------------------------------- checklist
 
 
-def checklist_context(web: State, who: Current, latest: Latest) -> Derived:
+async def checklist_context(web: State, who: Current, latest: Latest) -> Derived:
     return Derived.of(latest, ("checklist", who.sites), lambda: pages.checklist(latest, web.config, who))
 
 
@@ -101,21 +134,31 @@ Checklist = Annotated[Derived, Depends(checklist_context)]
 
 
 @router.get("/checklist", include_in_schema=False)
-def checklist_page(request: Request, page: Checklist) -> HTMLResponse:
+async def checklist_page(request: Request, page: Checklist) -> HTMLResponse:
     return render(request, "checklist.html", page.context, table=page.html(request, "checklist_table.html"))
 
 
-@router.get("/api/checklist", summary="信息公开事项清单：10 类 50 项的状态与证据")
-def checklist_api(page: Checklist) -> Context:
-    return page.context
+@router.get("/api/checklist", summary="信息公开事项清单：10 类 50 项的状态与证据", response_model=Context)
+async def checklist_api(page: Checklist) -> Response:
+    return page.json()
 
 
 # ----------------------------------------------------------------------------- site
 
 
-def site_context(site_id: str, web: State, session: Db, who: Current, latest: Latest) -> Context:
+def site_context(site_id: str, web: State, session: Db, who: Current, latest: Latest) -> Derived:
+    """The site's page; the same for every viewer who may see it, so kept per site and judgement."""
     visible_site(site_id, web, who)
-    key, today = web.config.institution.id, web.today()
+    today = web.today()
+    return Derived.of(
+        latest, ("site", site_id, today), lambda: _site(session, web, latest, site_id, today), bounded=True
+    )
+
+
+def _site(
+    session: store.Session, web: WebState, latest: Judged | None, site_id: str, today: dt.date
+) -> Context:
+    key = web.config.institution.id
     items = web_store.recent_items(session, institution_key=key, site_key=site_id)
     # one count per day serves both charts: the heatmap's year and the last 12 months
     start, first_month = year_start(today), dt.date(*last_months(today)[0], 1)
@@ -127,20 +170,25 @@ def site_context(site_id: str, web: State, session: Db, who: Current, latest: La
     return {**context, "calendar": detail.calendar(days, start=start, end=today)}
 
 
-Site = Annotated[Context, Depends(site_context)]
+Site = Annotated[Derived, Depends(site_context)]
 
 
 @router.get("/sites/{site_id}", include_in_schema=False)
-def site_page(request: Request, context: Site) -> HTMLResponse:
-    charts = {"chart": detail.month_chart(context), "heatmap": detail.calendar_chart(context)}
-    return render(request, "site.html", context, **charts)
+async def site_page(request: Request, page: Site) -> HTMLResponse:
+    charts = page.kept(
+        "charts",
+        lambda: {"chart": detail.month_chart(page.context), "heatmap": detail.calendar_chart(page.context)},
+    )
+    return render(request, "site.html", page.context, **charts)
 
 
 @router.get(
-    "/api/sites/{site_id}", summary="网站详情：栏目状态、最新信息、近12个月发布数量、近一年每日发布数量"
+    "/api/sites/{site_id}",
+    summary="网站详情：栏目状态、最新信息、近12个月发布数量、近一年每日发布数量",
+    response_model=Context,
 )
-def site_api(context: Site) -> Context:
-    return context
+async def site_api(page: Site) -> Response:
+    return page.json()
 
 
 # ----------------------------------------------------------------------------- findings
