@@ -70,6 +70,7 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
             "crawler.reader.ReadingMiddleware": 10,  # the last to see a response: after retries
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "DOWNLOADER": "crawler.downloader.PoliteDownloader",  # per-host concurrency with no delay too
         # robots.txt is kept for a day between runs (as large crawlers do), so a quiet night
         # costs one request per column, not one more per host; nothing else is cached.
         "HTTPCACHE_ENABLED": True,
