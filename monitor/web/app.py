@@ -25,6 +25,7 @@ from monitor import __version__, store
 from monitor.config import Config
 from monitor.reports import labels
 from monitor.web import auth, runs, views
+from monitor.web import requests as register_pages
 from monitor.web.deps import Current, LoginRequired, WebState
 from monitor.web.security import HEADERS, Signer
 
@@ -127,6 +128,7 @@ def create_app(*, config: Config, db_url: str, secret: str, https: bool = False)
     app.include_router(auth.router)
     app.include_router(views.router)
     app.include_router(runs.router)
+    app.include_router(register_pages.router)
     app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
