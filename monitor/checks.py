@@ -273,18 +273,28 @@ def run_check(
 
 
 def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[str]) -> dict[str, Any]:
-    """Counts kept with a stored check: verdicts by status, findings by state."""
+    """Counts kept with a stored check: verdicts by status, findings by state, by kind, and the
+    content findings (内容问题) by severity. The regulator's ranking reads these, never re-judges."""
     by_status: dict[str, int] = {}
     for verdict in judgement.columns.values():
         by_status[verdict.status] = by_status.get(verdict.status, 0) + 1
     items: dict[str, int] = {}
     for status in judgement.checklist.values():
         items[status.status] = items.get(status.status, 0) + 1
+    kinds: dict[str, int] = {}
+    content: dict[str, int] = {}
+    for finding in judgement.findings:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+        declared = rules.registry.kind_of(finding.kind)
+        if declared is not None and declared.section == "content":
+            content[finding.severity] = content.get(finding.severity, 0) + 1
     new = sum(1 for s in states.values() if s == "new")
     return {
         "columns": by_status,
         "checklist": items,
         "findings": {"new": new, "ongoing": len(states) - new, "resolved": len(resolved)},
+        "kinds": kinds,
+        "content": content,
     }
 
 

@@ -254,7 +254,7 @@ def _demo_dashboard(state: State, port: int, *, role: str = "office") -> None:
     from monitor.web import create_app
 
     password = _demo_user(state, role=role)
-    app = create_app(config=state.config, db_url=state.db_url, secret=secrets.token_urlsafe(32))
+    app = create_app(deployment=state.deployment, db_url=state.db_url, secret=secrets.token_urlsafe(32))
     try:
         sock = listen("127.0.0.1", port)
     except MonitorError:
@@ -280,7 +280,7 @@ def _demo_user(state: State, *, role: str = "office") -> str:
         users.remove_user(session, name=DEMO_USER)
         users.add_user(
             session,
-            institution_key=state.config.institution.id,
+            institution_key=None if role == "regulator" else state.config.institution.id,
             name=DEMO_USER,
             role=role,
             password_hash=hash_password(password),
@@ -318,6 +318,8 @@ def _demo_many(
             one = many.of(many.deployment.get(campus.id))
             _demo_report(campus, one, today)
             _demo_mail(one, workdir / "mail" / campus.id)
+        if not no_serve:
+            _demo_dashboard(many, dashboard_port, role="regulator")
 
 
 @contextmanager

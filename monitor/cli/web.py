@@ -28,7 +28,8 @@ MIN_PASSWORD = 8
 
 @main.group("user")
 def user_group() -> None:
-    """Dashboard users: admin, office, department (sees only its --site's), viewer."""
+    """Dashboard users: admin, office, department (sees only its --site's), viewer; each of one
+    institution (--institution ID in a config folder), or regulator: every institution, read-only."""
 
 
 @user_group.command("add")
@@ -48,33 +49,36 @@ def user_add(state: State, name: str, role: str, sites: tuple[str, ...], passwor
         raise click.UsageError("a department user needs at least one --site")
     if role != "department" and sites:
         raise click.UsageError(f"--site is only for department users (role {role} sees every site)")
+    if role == "regulator" and state.selected:
+        raise click.UsageError("a regulator sees every institution: leave out --institution")
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
     if len(password) < MIN_PASSWORD:
         raise click.UsageError(f"expected a password of at least {MIN_PASSWORD} characters on stdin")
-    config = state.config
+    institution = None if role == "regulator" else state.config.institution.id
     with state.session() as session:
         users.add_user(
             session,
-            institution_key=config.institution.id,
+            institution_key=institution,
             name=name,
             role=role,
             password_hash=hash_password(password),
             sites=sites,
             now=dt.datetime.now(dt.UTC),
         )
-    click.echo(f"added user {name} ({role}{': ' + ', '.join(sites) if sites else ''})")
+    where = f"{role} of {institution or 'every institution'}{': ' + ', '.join(sites) if sites else ''}"
+    click.echo(f"added user {name} ({where})")
 
 
 @user_group.command("list")
 @pass_state
 @fail_cleanly
 def user_list(state: State) -> None:
-    """Every user with role and sites."""
+    """Every user with role, institution (* every one) and sites."""
     with state.session() as session:
         rows = users.list_users(session)
     for row in rows:
         flags = " (disabled)" if row.disabled else ""
-        click.echo(f"{row.name}\t{row.role}\t{','.join(row.sites) or '-'}{flags}")
+        click.echo(f"{row.name}\t{row.role}\t{row.institution or '*'}\t{','.join(row.sites) or '-'}{flags}")
 
 
 @user_group.command("remove")
@@ -106,7 +110,10 @@ def user_remove(state: State, name: str) -> None:
 @pass_state
 @fail_cleanly
 def serve(state: State, host: str, port: int, https: bool, workers: int) -> None:
-    """Serve the dashboard (uvicorn) until Ctrl-C or SIGTERM. The session key comes from XXGK_SECRET_KEY."""
+    """Serve the dashboard (uvicorn) until Ctrl-C or SIGTERM. The session key comes from XXGK_SECRET_KEY.
+
+    Over a config folder: every institution's pages (or those of --institution) and the
+    regulator's ranking at /regulator."""
     from monitor.web import create_app
 
     secret = os.environ.get(SECRET_ENV, "")
@@ -115,7 +122,13 @@ def serve(state: State, host: str, port: int, https: bool, workers: int) -> None
     if not secret:
         secret = secrets.token_urlsafe(32)
         click.echo(f"warning: {SECRET_ENV} is not set; sessions end when the server stops", err=True)
-    app = create_app(config=state.config, db_url=state.db_url, secret=secret, https=https)
+    app = create_app(
+        deployment=state.deployment,
+        institutions=state.selected,
+        db_url=state.db_url,
+        secret=secret,
+        https=https,
+    )
     sock = listen(host, port)
     click.echo(f"dashboard on {url_of(sock)}", err=True)
     if workers > 1:

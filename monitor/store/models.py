@@ -41,8 +41,8 @@ OUTCOMES = (
     "not_found",
     "parse_failed",
 )
-#: Dashboard roles, from most to least powerful.
-ROLES = ("admin", "office", "department", "viewer")
+#: Dashboard roles, from most to least powerful; a regulator sees every institution (read-only).
+ROLES = ("admin", "office", "department", "viewer", "regulator")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -298,6 +298,8 @@ class CheckRun(Base):
     """One stored check: the date judged, when, and a summary of the verdicts."""
 
     __tablename__ = "check_runs"
+    #: The regulator's trend reads every institution's checks of the last weeks.
+    __table_args__ = (Index(None, "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int | None] = mapped_column(_restrict("institutions.id"), index=True)
@@ -374,6 +376,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime]
     disabled: Mapped[bool] = mapped_column(default=False)
+    #: The institution a user belongs to and sees; None: every institution (a regulator).
+    institution_id: Mapped[int | None] = mapped_column(_restrict("institutions.id"), index=True)
 
 
 class UserSite(Base):

@@ -1,7 +1,9 @@
 """Queries of dashboard users: add, list, remove, look up by name, and the sites a user may see.
 
-Passwords arrive here already hashed (the web layer owns argon2); a user's sites are the site
-keys of one institution, granted through ``user_sites``.
+Passwords arrive here already hashed (the web layer owns argon2); a user belongs to one
+institution (``institution``: its key) and sees only it, or to none and sees every institution
+(a regulator); a department user's sites are site keys of its institution, granted through
+``user_sites``.
 """
 
 from __future__ import annotations
@@ -25,23 +27,37 @@ class UserRow:
     disabled: bool
     created_at: dt.datetime
     sites: tuple[str, ...]  # site keys, sorted
+    institution: str | None = None  # its institution's key; None: every institution
 
 
 def add_user(
     session: Session,
     *,
-    institution_key: str,
+    institution_key: str | None,
     name: str,
     role: str,
     password_hash: str,
     sites: Sequence[str],
     now: dt.datetime,
 ) -> None:
-    """Add a user granted `sites` (site keys); StoreError names a taken name or an unknown site."""
+    """Add a user of an institution (None: of every institution) granted `sites` (its site keys);
+    StoreError names a taken name, an unknown institution or an unknown site."""
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise StoreError(f"a user named {name!r} exists already")
-    ids = _site_ids(session, institution_key=institution_key, keys=sites)
-    user = User(name=name, role=role, password_hash=password_hash, created_at=now, disabled=False)
+    institution_id = None
+    if institution_key is not None:
+        institution_id = session.scalar(select(Institution.id).where(Institution.key == institution_key))
+        if institution_id is None:
+            raise StoreError(f"unknown institution {institution_key!r} (run `xxgk init` first)")
+    ids = _site_ids(session, institution_key=institution_key or "", keys=sites) if sites else []
+    user = User(
+        name=name,
+        role=role,
+        password_hash=password_hash,
+        created_at=now,
+        disabled=False,
+        institution_id=institution_id,
+    )
     session.add(user)
     session.flush()
     session.add_all(UserSite(user_id=user.id, site_id=site_id) for site_id in ids)
@@ -83,21 +99,27 @@ def user_sites(session: Session, *, name: str) -> tuple[str, ...]:
 
 
 def get_user(session: Session, *, name: str) -> UserRow | None:
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None:
+    found = session.execute(
+        select(User, Institution.key)
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .where(User.name == name)
+    ).first()
+    if found is None:
         return None
-    return _row(user, user_sites(session, name=name))
+    return _row(found[0], found[1], user_sites(session, name=name))
 
 
 def list_users(session: Session) -> list[UserRow]:
-    """Every user, by name, with its sites."""
-    return [
-        _row(user, user_sites(session, name=user.name))
-        for user in session.scalars(select(User).order_by(User.name))
-    ]
+    """Every user, by name, with its institution and sites."""
+    rows = session.execute(
+        select(User, Institution.key)
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .order_by(User.name)
+    )
+    return [_row(user, key, user_sites(session, name=user.name)) for user, key in rows]
 
 
-def _row(user: User, sites: tuple[str, ...]) -> UserRow:
+def _row(user: User, institution: str | None, sites: tuple[str, ...]) -> UserRow:
     return UserRow(
         name=user.name,
         role=user.role,
@@ -105,4 +127,5 @@ def _row(user: User, sites: tuple[str, ...]) -> UserRow:
         disabled=user.disabled,
         created_at=user.created_at,
         sites=sites,
+        institution=institution,
     )

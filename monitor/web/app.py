@@ -9,6 +9,8 @@ OpenAPI document at ``/api/openapi.json`` and rendered as a page at ``/api/docs`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,9 +25,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor import __version__, store
 from monitor.config import Config
+from monitor.deployment import Deployment
 from monitor.reports import labels
-from monitor.web import auth, runs, views
+from monitor.web import auth, regulator, runs, tenancy, views
 from monitor.web import requests as register_pages
+from monitor.web.context import JudgementCache
 from monitor.web.deps import Current, LoginRequired, WebState
 from monitor.web.security import HEADERS, Signer
 
@@ -104,8 +108,20 @@ def safe_href(url: object) -> str | None:
     return text if text.lower().startswith(("http://", "https://")) else None
 
 
-def create_app(*, config: Config, db_url: str, secret: str, https: bool = False) -> FastAPI:
-    """The dashboard on `db_url` (a database at head), signing sessions with `secret`."""
+def create_app(
+    *,
+    config: Config | None = None,
+    db_url: str,
+    secret: str,
+    https: bool = False,
+    deployment: Deployment | None = None,
+    institutions: Sequence[str] = (),
+) -> FastAPI:
+    """The dashboard on `db_url` (a database at head), signing sessions with `secret`: of one
+    institution (`config`), or of a deployment's (those of `institutions`, default every one)
+    with the regulator's view (``/regulator``) and each institution's pages."""
+    configs = deployment.select(institutions) if deployment is not None else ()
+    config = config or configs[0]
     engine = store.connect(db_url, create=False)
     store.ensure_current(engine)
     app = FastAPI(
@@ -129,10 +145,34 @@ def create_app(*, config: Config, db_url: str, secret: str, https: bool = False)
     app.include_router(views.router)
     app.include_router(runs.router)
     app.include_router(register_pages.router)
+    if deployment is not None:
+        app.state.institutions = _institutions(app.state.web, configs, deployment)
+        app.include_router(regulator.router)
+        app.add_exception_handler(tenancy.ElsewhereRequired, elsewhere)
     app.add_api_route("/api/docs", api_docs, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(HTTPException, http_error)
     return app
+
+
+def _institutions(first: WebState, configs: Sequence[Config], deployment: Deployment) -> tenancy.Institutions:
+    """A state per institution, sharing the first's database, signer, templates and login limiter."""
+    by_key = {
+        c.institution.id: first
+        if c is first.config
+        else dataclasses.replace(first, config=c, cache=JudgementCache())
+        for c in configs
+    }
+    return tenancy.Institutions(by_key, deployment.regulator, regulator.RankingCache())
+
+
+async def elsewhere(request: Request, exc: Exception) -> Response:
+    """A user of another institution than the one chosen: the same page of its own."""
+    assert isinstance(exc, tenancy.ElsewhereRequired)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = RedirectResponse(target, status_code=303)
+    regulator.remember(request, response, exc.institution)
+    return response
 
 
 def api_docs(request: Request, _: Current) -> HTMLResponse:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.store import users
+from monitor.web import tenancy
 from monitor.web.deps import Db, Form, State, WebState, session_data
 from monitor.web.security import COOKIE, SESSION_SECONDS, SessionData, verify_password
 from monitor.web.views import render
@@ -57,8 +58,21 @@ def login(request: Request, web: State, session: Db, fields: Form) -> Response:
         web.limiter.failed(key)
         return _refused(request, web, target, "用户名或密码错误", 401)
     web.limiter.succeeded(key)
+    served = getattr(request.app.state, "institutions", None)
+    if served is not None and served.many and row is not None and row.institution is None and target == "/":
+        target = "/regulator"  # a regulator starts from the ranking
     response = RedirectResponse(target, status_code=303)
     set_session(response, web, SessionData.fresh(name))  # a new token: no session fixation
+    if (
+        served is not None
+        and row is not None
+        and row.institution is not None
+        and row.institution in served.by_key
+    ):
+        response.set_cookie(
+            tenancy.COOKIE, row.institution, max_age=SESSION_SECONDS, path="/", httponly=True,
+            samesite="lax", secure=web.https,
+        )  # fmt: skip
     return response
 
 

@@ -26,7 +26,7 @@ from monitor.checks import CheckResult
 from monitor.config import Config
 
 #: Roles that see every site; a department sees only the sites granted to it.
-ALL_SITES = ("admin", "office", "viewer")
+ALL_SITES = ("admin", "office", "viewer", "regulator")
 #: Roles that may acknowledge findings (a department only those of its own sites).
 ACKNOWLEDGERS = ("admin", "office", "department")
 NO_CHECK = "尚无检查结果：请先运行 xxgk crawl 和 xxgk check。"
@@ -48,6 +48,7 @@ class Viewer:
     role: str
     sites: frozenset[str] | None
     csrf: str
+    institution: str | None = None  # the user's institution; None: every institution (a regulator)
 
     def sees(self, site: str | None) -> bool:
         return self.sites is None or (site is not None and site in self.sites)

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from monitor import store
 from monitor.config import Config
 from monitor.store import users
+from monitor.web import tenancy
 from monitor.web.context import ALL_SITES, Judged, JudgementCache, Viewer
 from monitor.web.security import COOKIE, RateLimiter, SessionData, Signer, csrf_ok
 
@@ -48,9 +49,10 @@ class LoginRequired(Exception):
 
 
 async def state(request: Request) -> WebState:
-    """The app's state (async: a lookup, not worth a worker thread)."""
+    """The state of the institution the request is about (async: a lookup, not worth a worker
+    thread); a dashboard of several institutions chooses one per request (`tenancy.choose`)."""
     found: WebState = request.app.state.web
-    return found
+    return tenancy.choose(request, found)
 
 
 State = Annotated[WebState, Depends(state)]
@@ -75,11 +77,13 @@ def viewer(request: Request, web: State, session: Db) -> Viewer:
     row = users.get_user(session, name=data.user) if data is not None and data.user else None
     if data is None or row is None or row.disabled:
         raise LoginRequired
+    tenancy.check(request, web, row.institution)
     found = Viewer(
         name=row.name,
         role=row.role,
         sites=None if row.role in ALL_SITES else frozenset(row.sites),
         csrf=data.csrf,
+        institution=row.institution,
     )
     request.state.viewer = found
     return found

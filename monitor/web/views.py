@@ -34,11 +34,13 @@ def render(
     request: Request, template: str, context: Context, *, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     """The page: the template gets the context as ``ctx``, the viewer, the institution and `extra`."""
-    web: WebState = request.app.state.web
+    web: WebState = getattr(request.state, "web", None) or request.app.state.web
+    served = getattr(request.app.state, "institutions", None)
     values = {
         "ctx": context,
         "viewer": getattr(request.state, "viewer", None),
         "institution": web.config.institution,
+        "many": served is not None and served.many,
         **extra,
     }
     return web.templates.TemplateResponse(request, template, values, status_code=status)

@@ -44,9 +44,9 @@ def test_users_are_added_listed_and_removed(initialised: str) -> None:
     )
     assert code == 0, out
     code, out = xxgk(CONFIG, initialised, "user", "list")
-    assert out.splitlines() == ["li\toffice\t-", "wang\tdepartment\tjwc,news"]
+    assert out.splitlines() == ["li\toffice\tdemo\t-", "wang\tdepartment\tdemo\tjwc,news"]
     assert xxgk(CONFIG, initialised, "user", "remove", "wang")[0] == 0
-    assert xxgk(CONFIG, initialised, "user", "list")[1].splitlines() == ["li\toffice\t-"]
+    assert xxgk(CONFIG, initialised, "user", "list")[1].splitlines() == ["li\toffice\tdemo\t-"]
 
 
 BAD = [
