@@ -188,10 +188,9 @@ def _select(ctx: click.Context, _: click.Parameter, value: tuple[str, ...]) -> t
 
 def _with_institution(command: click.Command) -> None:
     """Give every command (and every command of a group) the repeatable ``--institution ID``."""
-    if isinstance(command, click.Group):
+    if isinstance(command, click.Group):  # the group too: `xxgk report` renders, `report annual` too
         for sub in command.commands.values():
             _with_institution(sub)
-        return
     if any(param.name == "institutions" for param in command.params):
         return
     command.params.append(
