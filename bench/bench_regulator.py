@@ -109,7 +109,7 @@ def drop_database(admin_url: str, name: str) -> None:
 
 def xxgk(folder: Path, url: str, *args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own CLI
+    done = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(folder), "--db", url, *args],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )  # fmt: skip
@@ -226,12 +226,18 @@ def bench_page(admin_url: str, count: int, requests: int, work: Path) -> dict[st
                 )
             conn.execute(text(CHECK_RUNS))
         with store.sessions(engine).begin() as session:
-            users.add_user(session, institution_key=None, name="reg", role="regulator",
-                           password_hash=hash_password(PASSWORD), sites=(), now=dt.datetime.now(dt.UTC))  # fmt: skip
+            users.add_user(
+                session, institution_key=None, name="reg", role="regulator",
+                password_hash=hash_password(PASSWORD), sites=(), now=dt.datetime.now(dt.UTC),
+            )  # fmt: skip
         engine.dispose()
         start = time.perf_counter()
         deployment = load_deployment(folder)
-        found = {"institutions": count, "columns": count * SITES * COLUMNS, "config_s": time.perf_counter() - start}
+        found = {
+            "institutions": count,
+            "columns": count * SITES * COLUMNS,
+            "config_s": time.perf_counter() - start,
+        }
         app = create_app(deployment=deployment, db_url=url, secret=secrets.token_hex(16))
         server, thread, base = serve(app)
         try:
@@ -260,14 +266,24 @@ def main() -> None:
     parser.add_argument("--items-per-column", type=int, default=100)
     parser.add_argument("--page-institutions", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--pg", default=os.environ.get("XXGK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("XXGK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--skip-check", action="store_true")
     parser.add_argument("--skip-page", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, {dt.date.today()}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {dt.date.today()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_check:
-            print("check:", bench_check(args.pg, args.check_institutions, args.items_per_column, Path(tmp)), flush=True)
+            print(
+                "check:",
+                bench_check(args.pg, args.check_institutions, args.items_per_column, Path(tmp)),
+                flush=True,
+            )
         if not args.skip_page:
             print("page:", bench_page(args.pg, args.page_institutions, args.requests, Path(tmp)), flush=True)
 
