@@ -296,7 +296,7 @@ def stats_command(
     if fmt in ("xlsx", "docx") and out is None:
         raise click.UsageError(f"--format {fmt} needs --out FILE")
     configs = state.configs
-    if len(configs) > 1 and fmt in ("csv", "xlsx"):
+    if len(configs) > 1 and fmt in ("csv", "xlsx", "docx"):
         raise click.UsageError(f"--format {fmt} takes one institution: add --institution ID")
     found: list[tuple[Config, stats.StatsTables]] = []
     with state.session() as session:
