@@ -87,7 +87,7 @@ def _print_check(doc: checks.CheckDocument, *, stored: bool) -> None:
 def rules_command() -> None:
     """List the rules of `xxgk check`, with what each flags."""
     for name, registered in sorted(rules.RULES.items()):
-        doc = (registered.__doc__ or "").strip().split("\n\n", 1)[0]
+        doc = registered.summary  # the rule function's docstring (Rule.__doc__ is the class's)
         click.echo(f"{name}\n    " + " ".join(doc.split()) + "\n")
 
 

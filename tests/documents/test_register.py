@@ -149,6 +149,13 @@ def test_an_unanswered_request_past_its_deadline_is_a_finding(register: str) -> 
     assert findings(register, "2025-11-03") == {}
 
 
+def test_xxgk_rules_documents_the_rule(tmp_path: Path) -> None:
+    out = ok(f"sqlite:///{tmp_path / 'x.db'}", "rules")
+    entry = out.split("request_overdue\n", 1)[1].split("\n\n", 1)[0]
+    assert "依申请公开逾期" in entry
+    assert "15 working days" in entry
+
+
 def eml(path: Path) -> Message:
     return message_from_bytes(path.read_bytes())
 
