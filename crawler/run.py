@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from crawler.items import ColumnDone
 from crawler.settings import scrapy_settings
 from crawler.spiders.column import ColumnJob, ColumnSpider
+from crawler.spiders.links import LinkJob, LinkSpider
 from crawler.urls import host_of
 from monitor import store
 from monitor.config import Config, Site
@@ -188,7 +189,8 @@ def _run_spider(
     display = _Progress(jobs) if progress else None
     if display is not None:
         crawler.signals.connect(display.item_scraped, signal=signals.item_scraped, weak=False)
-    process.crawl(crawler, jobs=jobs, today=today)
+    crawled = process.crawl(crawler, jobs=jobs, today=today)
+    links = _link_crawler(process, config, jobs, db_url=db_url, crawled=crawled)
     # The cyclic GC rescans every long-lived object (Scrapy, SQLAlchemy, the config, the jobs)
     # at each full pass: about 15 in a full crawl, 3 s of its CPU. What exists now lives until
     # the end of the crawl, so it leaves the GC's sight. (Rarer passes would save more, but let
@@ -202,7 +204,36 @@ def _run_spider(
     finally:
         if display is not None:
             display.stop()
-    return _json_stats(crawler)
+    stats = _json_stats(crawler)
+    if links is not None:  # prefixed: a link that fails is a finding, not a failed crawl
+        stats.update({f"links/{key}": value for key, value in _json_stats(links).items()})
+    return stats
+
+
+def link_jobs(config: Config, jobs: Sequence[ColumnJob]) -> list[LinkJob]:
+    """One link check per crawled site, its links on every configured host (`checks.link_checks`)."""
+    checks = config.checks
+    if not checks.link_checks:
+        return []
+    hosts = frozenset(host for _, site in config.sites() for host in site_hosts(site))
+    sites = {job.site: job.site_id for job in jobs}
+    return [
+        LinkJob(site, site_id, hosts, external=checks.external_links, recheck_days=checks.link_recheck_days)
+        for site, site_id in sites.items()
+    ]
+
+
+def _link_crawler(
+    process: CrawlerProcess, config: Config, jobs: Sequence[ColumnJob], *, db_url: str, crawled: Any
+) -> Crawler | None:
+    """The link check (`crawler.spiders.links`), started when the column spider has stored its items."""
+    found = link_jobs(config, jobs)
+    if not found:
+        return None
+    links = process.create_crawler(LinkSpider)
+    since = _utcnow()  # the items this crawl lists are stored after this
+    crawled.addCallback(lambda _: process.crawl(links, jobs=found, db_url=db_url, since=since))
+    return links
 
 
 def _json_stats(crawler: Crawler) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from monitor import rules, store
 from monitor.checklist import Classifier, report_type
 from monitor.config import Campus, Column, Config, Site
+from monitor.content import content_facts
 from monitor.rules.pii import pii_pages
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Request, Settings, SiteSnapshot, Snapshot
 from monitor.stats import StatsTables, build_tables, statistics_year_of
@@ -138,6 +139,7 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
     slugs = [item.slug for item in config.checklist.items]
     found = q.evidence(session, institution_key=key, at=at, known_by=known_by, slugs=slugs)
     received = register.list_requests(session, institution_key=key, end=at)
+    pii = pii_pages(store.scans.pii_rows(session, institution_key=key, known_by=known_by))
     return Snapshot(
         at=at,
         institution=key,
@@ -147,7 +149,8 @@ def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Sn
         period=(start, at),
         settings=Settings(**config.checks.model_dump()),
         requests=request_snapshots(received),
-        extra={"pii": pii_pages(store.scans.pii_rows(session, institution_key=key, known_by=known_by))},
+        extra={"pii": pii},
+        content=content_facts(session, institution_key=key, known_by=known_by, pii=pii),
     )
 
 

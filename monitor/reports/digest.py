@@ -2,9 +2,10 @@
 
 An owner (an address in a site's ``owner`` list) sees the columns of their sites that are
 stale, undated, blank or could not be checked; the checklist items their columns carry that are
-overdue, stale or missing; the findings about their sites or items that are new since the last
-check; other open problems not shown in the tables (a count drop, a failing site); and what was
-resolved. An owner with none of these gets no digest.
+overdue, stale or missing; the 内容问题 open on their sites (personal data first, see
+`monitor.reports.content`); the other findings about their sites or items that are new since the
+last check; other open problems not shown in the tables (a count drop, a failing site); and what
+was resolved. An owner with none of these gets no digest.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitor.checks import CheckDocument, FindingEntry
-from monitor.reports import rows
+from monitor.reports import content, rows
 from monitor.reports.lookup import Links, Lookup
 from monitor.rules.registry import kind_of
 
-_SECTIONS = ("columns", "items", "new", "ongoing", "resolved")
+_SECTIONS = ("columns", "items", "content", "new", "ongoing", "resolved")
 _NAMED_SITES = 2  # a subject names this many sites, then says "等 N 个网站"
 
 
@@ -29,8 +30,11 @@ def context(check: CheckDocument, look: Lookup, links: Links, *, sites: list[str
         about = finding.get("site") in sites or finding.get("slug") in carried
         return about and _to_owner(finding["kind"])
 
+    def new(finding: FindingEntry) -> bool:
+        return concerns(finding) and not content.is_content(finding)
+
     def ongoing(finding: FindingEntry) -> bool:
-        return concerns(finding) and not _in_tables(finding["kind"])
+        return new(finding) and not _in_tables(finding["kind"])
 
     columns = rows.column_rows(check, look, links, sites=sites)
     return {
@@ -40,7 +44,9 @@ def context(check: CheckDocument, look: Lookup, links: Links, *, sites: list[str
         "columns": columns,
         "unreadable": [row for row in columns if row.status == "could_not_check"],
         "items": rows.item_rows(check, look, carried=carried),
-        "new": rows.finding_rows(check, links, states=("new",), concerns=concerns),
+        "content": content.content_rows(check, links, concerns=concerns),
+        "content_links": {site: content.content_link(links, site) for site in sites},
+        "new": rows.finding_rows(check, links, states=("new",), concerns=new),
         "ongoing": rows.finding_rows(check, links, states=("ongoing",), concerns=ongoing),
         "resolved": rows.resolved_subjects(
             check, look, concerns=lambda s: s.site in sites or s.slug in carried
@@ -59,6 +65,7 @@ def headline(context: Mapping[str, Any]) -> str:
         (len(context["columns"]) - unreadable, "个栏目需要更新"),
         (unreadable, "个栏目无法检查"),
         (len(context["items"]), "项清单事项待处理"),
+        (len(context["content"]), "个内容问题"),
     ]
     gist = "，".join(f"{n} {what}" for n, what in parts if n)
     if not gist:

@@ -16,7 +16,7 @@ from typing import Any
 
 from monitor.checks import CheckDocument, FindingEntry
 from monitor.config import Config
-from monitor.reports import digest, labels, rows, sample, tables
+from monitor.reports import content, digest, labels, rows, sample, tables
 from monitor.reports.lookup import Links, Lookup, links, lookup
 from monitor.reports.markdown import render_markdown
 from monitor.reports.render import render_html, render_text
@@ -97,6 +97,8 @@ def office_summary(data: ReportInput) -> Report:
         "errors": errors,
         "fetches": len(data.crawl),
         "period": _period(data.stats),
+        "content": content.content_counts(data.check, look, link),
+        "content_kinds": [kind.label for kind in content.content_kinds()],
         "findings": rows.finding_rows(data.check, link, states=("new",)),
         "requests": rows.finding_rows(data.check, link, concerns=_is_request),  # new and ongoing
         "states": _finding_states(data.check),

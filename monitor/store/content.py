@@ -251,6 +251,7 @@ class ListedRow:
     title: str
     published_on: dt.date | None
     gongshi_read: bool  # its 公示期 was read already
+    opened: bool = False  # its page was opened by this crawl for its date (it answered)
 
 
 def listed_since(session: Session, *, site_id: int, since: dt.datetime) -> list[ListedRow]:
@@ -264,6 +265,7 @@ def listed_since(session: Session, *, site_id: int, since: dt.datetime) -> list[
             Item.title,
             Item.published_on,
             Item.gongshi_read_at.is_not(None),
+            Item.date_source.in_(("article", "meta")) & (Item.first_seen_at >= since),
         )
         .join(ColumnItem, ColumnItem.item_id == Item.id)
         .join(Column, Column.id == ColumnItem.column_id)
@@ -272,7 +274,7 @@ def listed_since(session: Session, *, site_id: int, since: dt.datetime) -> list[
     )
     rows: dict[str, ListedRow] = {}
     for row in session.execute(query):
-        rows.setdefault(row[1], ListedRow(*row))
+        rows.setdefault(row[1], ListedRow(*row[:7], opened=bool(row[7])))
     return list(rows.values())
 
 
@@ -283,3 +285,42 @@ def record_gongshi(
     item = session.get(Item, item_id)
     if item is not None:
         item.gongshi_period, item.gongshi_read_at = period, now
+
+
+@dataclass(frozen=True)
+class GongshiRow:
+    site: str
+    url: str
+    title: str
+    published_on: dt.date | None
+    period: dict[str, object]
+
+
+def gongshi_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[GongshiRow]:
+    """Items whose page states a 公示期 (read before `known_by`) and whose latest link check did not fail."""
+    query = (
+        select(Site.key, Item.url, Item.title, Item.published_on, Item.gongshi_period)
+        .join(Site, Site.id == Item.site_id)
+        .outerjoin(LinkCheck, (LinkCheck.site_id == Item.site_id) & (LinkCheck.url == Item.url))
+        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(Item.gongshi_period.is_not(None), Item.gongshi_read_at < known_by)
+        .where(or_(LinkCheck.id.is_(None), LinkCheck.failures == 0))
+        .order_by(Site.key, Item.url)
+    )
+    return [
+        GongshiRow(site, url, title, day, dict(period or {}))
+        for site, url, title, day, period in session.execute(query)
+    ]
+
+
+def failed_due(session: Session, *, site_id: int, now: dt.datetime) -> list[tuple[str, bool]]:
+    """(url, is attachment) of the site's links that failed and were last checked on an earlier night:
+    checked again whether or not tonight's pages link to them (a page read once a window does not)."""
+    query = (
+        select(LinkCheck.url, LinkCheck.is_attachment)
+        .where(
+            LinkCheck.site_id == site_id, LinkCheck.failures > 0, LinkCheck.checked_at <= now - RETRY_AFTER
+        )
+        .order_by(LinkCheck.id)
+    )
+    return [(url, attachment) for url, attachment in session.execute(query)]

@@ -107,3 +107,20 @@ def test_every_declared_kind_is_rendered_for_whom_it_concerns(kind: str, rendere
     else:
         assert message not in owner.text
     assert message not in rendered[OTHER].text
+
+
+def test_the_digest_has_a_content_section_personal_data_first_and_the_summary_counts_per_site() -> None:
+    kinds = [rules.KINDS[k] for k in ("broken_link", "date_changed", "pii_leak", "gongshi_expired")]
+    night = data.night(findings=[finding(kind) for kind in kinds])
+    owner = {r.recipients[0]: r for r in digests(night)}[OWNER]
+    section = owner.text.split("【内容问题", 1)[1].split("【", 1)[0]
+    order = [section.index(f"message of {k.kind.replace('_', '-')}") for k in kinds]
+    assert order[2] < order[3] < order[0] < order[1]  # 个人信息 first, then 公示, links, dates
+    assert "个内容问题" in owner.subject
+    assert "内容问题" in owner.html
+    assert "内容问题" in owner.markdown
+    summary = office_summary(night)
+    counts = summary.text.split("【内容问题", 1)[1].split("【", 1)[0]
+    assert "人事处" in counts
+    assert "共   4 个" in counts
+    assert "个人信息泄露 1" in counts
