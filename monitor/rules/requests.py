@@ -42,11 +42,17 @@ ANSWERS = {
 }
 
 
+#: Other words the office uses for an answer kind.
+ALIASES = {"公开": "public", "同意公开": "public", "不存在": "not_exist"}
+
+
 def choice(table: dict[str, str], value: str, *, what: str) -> str:
     """The id of `value`, given as an id or in the office's words; ValueError naming the choices."""
     text = value.strip()
     if text in table:
         return text
+    if table is ANSWERS and text in ALIASES:
+        return ALIASES[text]
     for key, words in table.items():
         if text == words:
             return key
