@@ -32,19 +32,35 @@ from monitor.store import users
 @click.option("--today", callback=parse_date, help="Crawl as of this date (default: today, local).")
 @click.option("--timeout", type=click.IntRange(min=1), default=6 * 3600, show_default=True, help="Seconds.")
 @click.option("--distributed", is_flag=True, help="Run the crawl as jobs of whole hosts on `xxgk worker`s.")
-@click.option("--broker", "broker_url", envvar="XXGK_BROKER_URL", default="redis://127.0.0.1:6379/0",
-              show_default=True, help="With --distributed: the job queue (Redis). Env: XXGK_BROKER_URL.")  # fmt: skip
+@click.option(
+    "--broker",
+    "broker_url",
+    envvar="XXGK_BROKER_URL",
+    default="redis://127.0.0.1:6379/0",
+    show_default=True,
+    help="With --distributed: the job queue (Redis). Env: XXGK_BROKER_URL.",
+)
+@click.option(
+    "--job-columns",
+    type=click.IntRange(min=1),
+    default=400,
+    show_default=True,
+    help="With --distributed: columns per job at most (sites sharing a host are never split).",
+)
 @pass_state
 @fail_cleanly
 def crawl_command(
     state: State, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int, distributed: bool,
-    broker_url: str,
+    broker_url: str, job_columns: int,
 ) -> None:  # fmt: skip
     """Crawl every column of the configured sites into the database."""
     if distributed:
         from monitor.cli.distributing import crawl_distributed
 
-        crawl_distributed(state, sites=sites, full=full, today=today, timeout=timeout, broker_url=broker_url)
+        crawl_distributed(
+            state, sites=sites, full=full, today=today, timeout=timeout, broker_url=broker_url,
+            max_columns=job_columns,
+        )  # fmt: skip
         return
     _crawl(state, sites=sites, full=full, today=today, timeout=timeout)
 

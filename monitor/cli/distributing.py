@@ -63,6 +63,7 @@ def crawl_distributed(
     today: dt.date | None,
     timeout: int,
     broker_url: str,
+    max_columns: int = 400,
 ) -> None:
     """`xxgk crawl --distributed`: the crawl as jobs on the queue; ends like `xxgk crawl`."""
     configs = state.configs
@@ -84,7 +85,8 @@ def crawl_distributed(
     ):
         outcome = coordinator.run_night(
             app, engine, entries, broker_url=broker_url, full=full, sites=chosen, today=today,
-            timeout=timeout, on_start=lambda night: _started(app, night), on_progress=show,
+            timeout=timeout, max_columns=max_columns, on_start=lambda night: _started(app, night),
+            on_progress=show,
         )  # fmt: skip
     _summaries(state, configs, outcome)
 
@@ -137,6 +139,7 @@ def _summaries(state: State, configs: Sequence[Config], outcome: coordinator.Out
                     f"{key} ({config.institution.name}): run {outcome.runs[key]} {outcome.statuses[key]}"
                 )
             _print_fetches(store.crawls.run_fetches(session, run_id=outcome.runs[key]))
+    click.echo(f"{outcome.jobs} jobs done; {outcome.again} handed out again (their worker died)", err=True)
     for job, why in outcome.failures.items():
         click.echo(f"xxgk: error: job {job}: {why}", err=True)
     if not outcome.ok:

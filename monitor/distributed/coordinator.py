@@ -249,6 +249,7 @@ class Outcome:
     statuses: dict[str, str]
     failures: dict[str, str]
     jobs: int
+    again: int = 0  # jobs that ran again because their first worker died
 
     @property
     def ok(self) -> bool:
@@ -291,4 +292,7 @@ def run_night(
         finish_runs(engine, night, status="aborted")
         raise
     statuses = finish_runs(engine, night)
-    return Outcome(runs=night.runs, statuses=statuses, failures=dict(night.failures), jobs=len(night.jobs))
+    again = sum(bool(result.get("redelivered")) for result in night.results.values())
+    return Outcome(
+        runs=night.runs, statuses=statuses, failures=dict(night.failures), jobs=len(night.jobs), again=again
+    )
