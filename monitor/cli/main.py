@@ -293,6 +293,8 @@ def stats_command(
     """
     if (start is None) != (end is None):
         raise click.UsageError("give both --from and --to, or neither (the last statistics year)")
+    if start is not None and end is not None and start > end:  # before the database is opened
+        raise click.UsageError(f"--from {start} is after --to {end}")
     if fmt in ("xlsx", "docx") and out is None:
         raise click.UsageError(f"--format {fmt} needs --out FILE")
     configs = state.configs

@@ -336,7 +336,8 @@ def _column_link(dialect: str) -> postgresql.Insert | sqlite.Insert:
         bindparam("column_id"), Item.id, bindparam("seen_at", type_=UTCDateTime())
     ).where(Item.site_id == bindparam("site_id"), Item.url.in_(bindparam("urls", expanding=True)))
     stmt = _dialect_insert(dialect, ColumnItem).from_select(
-        ["column_id", "item_id", "first_seen_at", "last_seen_at"], chosen.add_columns(bindparam("seen_at", type_=UTCDateTime()))
+        ["column_id", "item_id", "first_seen_at", "last_seen_at"],
+        chosen.add_columns(bindparam("seen_at", type_=UTCDateTime())),
     )
     return stmt.on_conflict_do_update(
         index_elements=["column_id", "item_id"], set_={"last_seen_at": stmt.excluded.first_seen_at}
