@@ -32,18 +32,6 @@ from monitor.store import crawls
 log = logging.getLogger(__name__)
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def selected_sites(config: Config, site_ids: Sequence[str]) -> list[Site]:
     known = {site.id: site for _, site in config.sites()}
     unknown = [s for s in site_ids if s not in known]
@@ -102,8 +90,7 @@ def _start_run(engine: Any, config: Config, *, sites: Sequence[str], full: bool)
     now = dt.datetime.now(dt.UTC)
     with store.sessions(engine).begin() as session:
         key = config.institution.id
-        dead = [run for run, pid in crawls.running_runs(session, institution_key=key) if not _pid_alive(pid)]
-        crawls.abort_runs(session, run_ids=dead, now=now)
+        crawls.abort_dead_runs(session, institution_key=key, now=now)
         return crawls.start_run(
             session, institution_key=key, full=full, sites=sites, pid=os.getpid(), now=now
         )

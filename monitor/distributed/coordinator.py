@@ -91,8 +91,7 @@ def start_runs(
     with store.sessions(engine).begin() as session:
         for config in configs:
             key = config.institution.id
-            dead = [run for run, pid in crawls.running_runs(session, institution_key=key) if not _alive(pid)]
-            crawls.abort_runs(session, run_ids=dead, now=now)
+            crawls.abort_dead_runs(session, institution_key=key, now=now)
             runs[key] = crawls.start_run(
                 session,
                 institution_key=key,
@@ -223,18 +222,6 @@ def merge_stats(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             elif key == "finish_time":
                 merged[key] = max(merged[key], value)
     return merged
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reason(exc: BaseException) -> str:

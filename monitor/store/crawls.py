@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import CrawlError
+from monitor.store.locks import running
 from monitor.store.models import Campus, Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
 
 COMPLETE = ("ok", "empty")
@@ -135,6 +136,12 @@ def abort_runs(session: Session, *, run_ids: Iterable[int], now: dt.datetime) ->
         session.execute(
             update(CrawlRun).where(CrawlRun.id.in_(ids)).values(status="aborted", finished_at=now)
         )
+
+
+def abort_dead_runs(session: Session, *, institution_key: str, now: dt.datetime) -> None:
+    """Mark aborted the institution's runs still marked running whose crawler is gone (killed)."""
+    runs = running_runs(session, institution_key=institution_key)
+    abort_runs(session, run_ids=[run for run, pid in runs if not (pid and running(pid))], now=now)
 
 
 def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, str], ColumnState]:

@@ -42,10 +42,11 @@ def _dead(holder: str) -> bool:
     numbers = pids.split("+")
     if host != socket.gethostname() or not all(number.isdigit() for number in numbers):
         return False
-    return not any(_running(int(number)) for number in numbers)
+    return not any(running(int(number)) for number in numbers)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
