@@ -143,7 +143,7 @@ def test_smtp_down_loses_nothing_and_delivers_once_when_back(
         controller.stop()
 
 
-def test_the_nightly_job_runs_crawl_check_and_mail(
+def test_the_nightly_job_runs_crawl_scan_check_and_mail(
     demo: tuple[DemoCampus, Path], db_url: str, smtp: tuple[Inbox, Controller], tmp_path: Path
 ) -> None:
     _, config_path = demo
@@ -154,7 +154,7 @@ def test_the_nightly_job_runs_crawl_check_and_mail(
     )
     done = jobs.nightly()
     assert done.failures == []
-    assert [line.split(":")[0] for line in done.steps] == ["crawl", "check", "reports", "delivery"]
+    assert [line.split(":")[0] for line in done.steps] == ["crawl", "scan", "check", "reports", "delivery"]
     config = load_config(config_path)
     assert config.mail.office[0] in {str(m["To"]) for m in inbox.messages}
     assert len(inbox.messages) > 1
