@@ -5,7 +5,8 @@
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
         [--readme bench/README.md] [--no-readme] [--worktree] [--keep]
 
-The data is bench_check.py's, built by its own code (imported, not copied): a synthetic
+The data is bench_check.py's, built by its modules (check_institution, check_load and
+check_backends, imported, not copied): a synthetic
 institution of 3 campuses, 100 sites x 4 columns = 400 columns, 1,000,000 items over two years,
 ten nightly crawl runs; an SQLite file and a PostgreSQL database ``xxgk_bench_<hex>`` (dropped
 at the end). Then, per backend: ``xxgk init``, the load, ``xxgk check --format json`` once (it
@@ -47,7 +48,6 @@ import argparse
 import contextlib
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -60,12 +60,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
-import sections  # bench/sections.py: the script's directory is first on sys.path
+import sections  # bench/sections.py and the check_* modules: the script's directory is first on sys.path
 import yaml
+from check_backends import PostgresBackend, SQLiteBackend, export_head, machine
+from check_institution import CHECKLIST, TZ, institution
+from check_load import load as load_items
+from check_load import vacuum
 
 ROOT = Path(__file__).resolve().parents[1]
 XXGK = ROOT / ".venv" / "bin" / "xxgk"
@@ -76,19 +79,6 @@ SECRET = "bench-web-secret-key-0123456789"
 P95_GOAL_MS = 150.0
 TIMEOUT = 1800
 
-
-def bench_check() -> ModuleType:
-    """bench/bench_check.py as a module (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_check", ROOT / "bench" / "bench_check.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_check"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-bc = bench_check()
 
 # ----------------------------------------------------------------------------- wrk
 
@@ -437,20 +427,20 @@ def run_backend(
     plans: list[Any],
     work: Path,
 ) -> BackendResult:
-    today = dt.datetime.now(bc.TZ).date()
+    today = dt.datetime.now(TZ).date()
     first_src = sources[0][1]
     base = backend.create_base()
     xxgk(first_src, config, base, "init")
-    loaded = bc.load(base, plans, items=args.items, today=today)
+    loaded = load_items(base, plans, items=args.items, today=today)
     log(f"{backend.name}: loaded {loaded.items:,} items in {loaded.seconds:.1f} s")
     result = BackendResult(backend.name, backend.version(), loaded)
     result.check = xxgk(first_src, config, base, "check", "--format", "json")
     log(f"{backend.name}: first check {result.check:.1f} s")
-    if isinstance(backend, bc.PostgresBackend):
+    if isinstance(backend, PostgresBackend):
         from monitor import store
 
         engine = store.connect(base)
-        bc.vacuum(engine)
+        vacuum(engine)
         engine.dispose()
     xxgk(first_src, config, base, "user", "add", USER, "--role", "office", "--password-stdin", stdin=PASSWORD)
     result.site, result.site_items = biggest_site(base)
@@ -524,7 +514,7 @@ def section(
     versions = ", ".join(f"`{label}`" for label, _ in args.sources)
     first = results[0] if results else None
     details = [
-        f"- Machine: {bc.machine([_Versioned(r.version) for r in results])}. Load average "
+        f"- Machine: {machine([r.version for r in results])}. Load average "
         f"(`/proc/loadavg`, 1/5/15 min) before: {load_avg[0]}; after: {load_avg[1]}.",
         f"- Code: clean exports ({'work tree' if args.worktree else 'git archive'}) of {versions}; "
         "`xxgk serve` (uvicorn, 1 worker, access log on: the product's defaults).",
@@ -557,11 +547,6 @@ def section(
             END,
         ]
     )
-
-
-@dataclass(frozen=True)
-class _Versioned:
-    version: str
 
 
 # ----------------------------------------------------------------------------- main
@@ -604,21 +589,20 @@ def main() -> None:
         args.sources = [(f"work tree at {resolve('HEAD')}", ROOT)]
     else:
         args.sources = [
-            (resolve(c), bc.export_head(work / f"src-{resolve(c)}", resolve(c)))
-            for c in args.commits.split(",")
+            (resolve(c), export_head(work / f"src-{resolve(c)}", resolve(c))) for c in args.commits.split(",")
         ]
     sys.path.insert(0, str(args.sources[0][1]))
     from monitor.config import load_checklist
 
     backends: list[Any] = []
     try:
-        slugs = [item.slug for item in load_checklist(bc.CHECKLIST).items]
-        config_data, plans = bc.institution(slugs)
+        slugs = [item.slug for item in load_checklist(CHECKLIST).items]
+        config_data, plans = institution(slugs)
         config = work / "bench.yaml"
         config.write_text(yaml.safe_dump(config_data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         results = []
         for name in args.backends.split(","):
-            backend = bc.SQLiteBackend(work) if name == "sqlite" else bc.PostgresBackend(args.pg)
+            backend = SQLiteBackend(work) if name == "sqlite" else PostgresBackend(args.pg)
             backends.append(backend)
             results.append(
                 run_backend(backend, args=args, sources=args.sources, config=config, plans=plans, work=work)
