@@ -7,6 +7,8 @@ fails with ENOSPC, exactly as on a disk with no space left.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -39,3 +41,25 @@ def test_full_outbox_gives_one_clear_error(tmp_path: Path) -> None:
     assert good.name in text
     assert "No space left" in text
     assert "\n" not in text
+
+
+def test_report_out_on_a_full_disk_is_one_line_and_fails(tmp_path: Path) -> None:
+    xxgk = Path(sys.executable).with_name("xxgk")
+    config = Path(__file__).resolve().parents[2] / "config" / "hit.yaml"
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    base = [str(xxgk), "--config", str(config), "--db", db, "report", "--sample"]
+    ok = subprocess.run([*base, "--out", str(tmp_path / "ok")], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    names = sorted(p.name for p in (tmp_path / "ok").iterdir())
+    assert names
+    full = tmp_path / "full"
+    full.mkdir()
+    for name in names:
+        (full / name).symlink_to("/dev/full")
+    run = subprocess.run([*base, "--out", str(full)], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    assert "cannot write" in lines[0]
+    assert "No space left" in lines[0]
