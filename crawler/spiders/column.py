@@ -454,7 +454,7 @@ class ColumnSpider(scrapy.Spider):
             walk.last_error = message
             yield self._again(walk, meta)
         else:
-            if isinstance(failure.value, mw.BudgetSpent) and walk.last_error:
+            if isinstance(failure.value, mw.BudgetSpent) and walk.last_error and walk.last_error != message:
                 message = f"{walk.last_error}, then {message}"  # what the budget went on
             self._page_failed(walk, meta["page"], outcome, status, message)
         yield from self._settle(walk)
