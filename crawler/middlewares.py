@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
-from scrapy.extensions.httpcache import DummyPolicy
+from scrapy.extensions.httpcache import DummyPolicy, FilesystemCacheStorage
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
@@ -212,6 +213,23 @@ class RobotsOnlyPolicy(DummyPolicy):
 
     def should_cache_response(self, response: Response, request: Request) -> bool:
         return response.status in (200, 404) and request.url.endswith("/robots.txt")
+
+
+class RobotsCacheStorage(FilesystemCacheStorage):
+    """Scrapy's file cache, but a cache that cannot be written (full disk, not a directory) is
+    logged once as a warning and the crawl goes on: robots.txt is then fetched, and obeyed, uncached."""
+
+    _warned = False
+
+    def store_response(self, spider: Any, request: Request, response: Response) -> None:
+        try:
+            super().store_response(spider, request, response)
+        except OSError as exc:
+            if not self._warned:
+                self._warned = True
+                logging.getLogger(__name__).warning(
+                    "robots.txt cache not written (%s): going on without it", exc.strerror or exc
+                )
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -75,6 +75,7 @@ def scrapy_settings(config: Config, *, verbose: int = 0, cache_dir: Path | None 
         # costs one request per column, not one more per host; nothing else is cached.
         "HTTPCACHE_ENABLED": True,
         "HTTPCACHE_POLICY": "crawler.middlewares.RobotsOnlyPolicy",
+        "HTTPCACHE_STORAGE": "crawler.middlewares.RobotsCacheStorage",
         "HTTPCACHE_EXPIRATION_SECS": 24 * 3600,
         "HTTPCACHE_DIR": str(cache_dir.resolve()),
         "DEPTH_LIMIT": 0,

@@ -6,6 +6,7 @@ fails with ENOSPC, exactly as on a disk with no space left.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -16,7 +17,10 @@ import pytest
 
 from monitor.errors import DeliveryError
 from monitor.reports.mail import write_eml
+from tests.hostile import harness
+from tests.hostile.server import Hostile, Sizes, serving
 
+TODAY = dt.date(2026, 12, 1)
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is absent")
 
 
@@ -63,3 +67,17 @@ def test_report_out_on_a_full_disk_is_one_line_and_fails(tmp_path: Path) -> None
     assert len(lines) == 1, run.stderr
     assert "cannot write" in lines[0]
     assert "No space left" in lines[0]
+
+
+def test_an_unwritable_robots_cache_is_one_warning_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "cache").write_text("a file where the cache directory goes", encoding="utf-8")
+    with serving(Hostile(Sizes())) as hostile:
+        run = harness.crawl(hostile, tmp_path, cases=(), crawl={"retries": 0}, today=TODAY, timeout=180)
+    # (before the fix every column was "unreachable: robots.txt unavailable (NotADirectoryError …)")
+    assert run.code == 0, run.output[-2000:]
+    assert run.status == "finished"
+    assert run.fetches["normal"].outcome == "ok", run.output[-2000:]
+    assert run.items
+    assert run.output.count("robots.txt cache not written") == 1, run.output[-2000:]
+    assert "Traceback" not in run.output
