@@ -1,7 +1,7 @@
 """The dashboard load benchmark of issue #6: overview, checklist and site pages at 1,000,000 items.
 
     .venv/bin/python bench/bench_web.py [--items 1000000] [--backends sqlite,postgresql]
-        [--commits HEAD] [--duration 65] [--warmup 10] [--connections 4] [--threads 1]
+        [--commits HEAD] [--duration 65] [--warmup 10] [--connections 4] [--threads 1] [--workers 1]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
         [--readme bench/README.md] [--no-readme] [--worktree] [--keep]
 
@@ -15,7 +15,8 @@ it, as in bench_check), and ``xxgk user add bench --role office --password-stdin
 
 The code measured is a clean export (``git archive``) of each of ``--commits`` (default HEAD;
 ``--worktree``: the work tree), run in that order against the same database, each as
-``xxgk serve --port P`` in its own process (uvicorn, one worker: the product's default), after an
+``xxgk serve --port P`` in its own process (uvicorn, one worker: the product's default; ``--workers
+N`` passes ``--workers N``), after an
 ``xxgk init`` with that code (a no-op unless it brings a migration). For each:
 
 1. The bench logs in over HTTP (GET /login for the CSRF token, POST /login) and keeps the session
@@ -133,9 +134,15 @@ class Load:
 
 
 def cpu_of(pid: int) -> float:
-    """User + system CPU seconds of process `pid` so far."""
+    """User + system CPU seconds of process `pid` and its live children (``--workers``) so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return own + sum(cpu_of(child) for child in children)
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -220,10 +227,12 @@ def env_for(src: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(src: Path, config: Path, url: str, log: Path) -> Any:
+def serving(src: Path, config: Path, url: str, log: Path, workers: int = 1) -> Any:
     """`xxgk serve` on a free port in its own process: (base URL, pid, seconds until it answered)."""
     port = free_port()
     command = [str(XXGK), "--config", str(config), "--db", url, "serve", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with log.open("w") as out:
         started = time.perf_counter()
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env_for(src))
@@ -385,7 +394,7 @@ def measure(
     lua = work / "bench.lua"
     lua.write_text(LUA)
     log_path = work / f"serve-{label}-{hashlib.md5(url.encode()).hexdigest()[:6]}.log"
-    with serving(src, config, url, log_path) as (base, pid, startup):
+    with serving(src, config, url, log_path, args.workers) as (base, pid, startup):
         version.startup = startup
         client = log_in(base)
         cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
@@ -517,7 +526,9 @@ def section(
         f"- Machine: {machine([r.version for r in results])}. Load average "
         f"(`/proc/loadavg`, 1/5/15 min) before: {load_avg[0]}; after: {load_avg[1]}.",
         f"- Code: clean exports ({'work tree' if args.worktree else 'git archive'}) of {versions}; "
-        "`xxgk serve` (uvicorn, 1 worker, access log on: the product's defaults).",
+        f"`xxgk serve{f' --workers {args.workers}' if args.workers > 1 else ''}` (uvicorn, "
+        f"{args.workers} worker{'s' if args.workers > 1 else ''}, access log on; "
+        "server CPU counts every worker).",
         f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration}s --timeout 60s` with the "
         f"session cookie of an `office` user, after a {args.warmup} s warm-up of the same shape; one page "
         "at a time. Latencies are wrk's, corrected by wrk for its closed loop (see the docstring); server "
@@ -564,6 +575,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=10, help="seconds of the wrk warm-up before each")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="xxgk serve --workers N (forked processes)")
     parser.add_argument("--pages", default="", help="only these paths (comma-separated), e.g. /,/checklist")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--readme", type=Path, default=ROOT / "bench" / "README.md")
