@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from celery.backends.redis import RedisBackend
 
 from monitor import crawl
 from monitor.errors import CrawlError
@@ -42,12 +43,25 @@ VISIBILITY_MARGIN = 45.0
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
+class PolledRedisBackend(RedisBackend):  # type: ignore[misc]  # celery has no type hints
+    """Redis as the result backend, its results read by polling (``AsyncResult.state``) only.
+
+    Celery's own Redis backend subscribes to a task's result channel as the task is sent. The
+    coordinator never listens there; with the broker gone mid-crawl, those subscriptions made
+    its exit retry the lost connection for 20 s and print a traceback (``AsyncResult.__del__``
+    unsubscribing) after its one line.
+    """
+
+    def on_task_call(self, producer: Any, task_id: str) -> None:
+        return None  # no subscription: nothing to undo when the broker is gone
+
+
 def visibility_timeout(job_timeout: float) -> float:
     return job_timeout + VISIBILITY_MARGIN
 
 
 def make_app(broker_url: str, *, job_timeout: float = crawl.DEFAULT_TIMEOUT) -> Celery:
-    """The Celery app on ``broker_url`` (Redis, also the result backend), with the crawl task."""
+    """The Celery app on ``broker_url`` (Redis, also the result backend, polled), with the crawl task."""
     visibility = visibility_timeout(job_timeout)
     transport = {
         "visibility_timeout": visibility,
@@ -59,7 +73,8 @@ def make_app(broker_url: str, *, job_timeout: float = crawl.DEFAULT_TIMEOUT) -> 
         "socket_timeout": 30,
         "health_check_interval": 10,
     }
-    app = Celery("xxgk", broker=broker_url, backend=broker_url, set_as_current=False)
+    backend = f"{PolledRedisBackend.__module__}:{PolledRedisBackend.__name__}+{broker_url}"
+    app = Celery("xxgk", broker=broker_url, backend=backend, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
