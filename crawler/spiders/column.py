@@ -586,4 +586,5 @@ def _observed(row: Listed, day: dt.date | None, source: str | None, *, limit: in
         published_on=day,
         date_source=source if day else None,
         is_attachment=row.is_attachment,
+        pinned=row.pinned,
     )

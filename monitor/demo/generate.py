@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from monitor.demo import pii, titles, urls
+from monitor.demo import pii, titles, traps, urls
 from monitor.demo.layout import ColumnSpec, SiteSpec, layout
 from monitor.demo.model import PROFILED, SHANGHAI, DemoArea, DemoCampus, DemoColumn, DemoItem, DemoSite
 
@@ -38,26 +38,41 @@ class _Draft:
 
 
 def build_campus(
-    *, today: dt.date, scale: str = "small", seed: int = 7, new_columns: bool | None = None
+    *,
+    today: dt.date,
+    scale: str = "small",
+    seed: int = 7,
+    new_columns: bool | None = None,
+    day: int | None = None,
 ) -> DemoCampus:
     """The demo institution 演示大学 as of ``today``: the same arguments give the same campus.
 
     ``new_columns`` adds issue 10's sites (default: :data:`NEW_COLUMNS` on the small scale, off on
     hit); the other sites' items do not change with it (only the addresses of the sites after
     the added ones).
+
+    ``day`` (small scale only) plants the content traps of :mod:`monitor.demo.traps` as on that
+    crawled day: the campus is the one of the first day (``today`` minus ``day - 1`` days) with
+    the changes of the days since, served as of ``today``. Without it there are none.
     """
     if new_columns is None:
         new_columns = NEW_COLUMNS and scale == "small"
+    if day is not None and (day < 1 or scale != "small"):
+        raise ValueError(f"the content traps have days 1, 2, … on the small scale (day={day}, scale={scale})")
+    first = today - dt.timedelta(days=(day or 1) - 1)
     areas, ip = [], FIRST_IP
     for area in layout(scale, new_columns=new_columns):
         sites = []
         for spec in area.sites:
-            sites.append(_build_site(spec, ip=f"127.0.0.{ip}", today=today, seed=seed))
+            sites.append(_build_site(spec, ip=f"127.0.0.{ip}", today=first, seed=seed))
             ip += 1
         areas.append(DemoArea(area.id, area.name, sites))
-    campus = DemoCampus(today, scale, seed, areas, rng=random.Random(f"{seed}:publish"))  # noqa: S311 - demo data
+    campus = DemoCampus(first, scale, seed, areas, rng=random.Random(f"{seed}:publish"))  # noqa: S311 - demo data
     if scale == "small":  # the personal-data traps (issue 12); the hit scale keeps the benchmarks' pages
         pii.plant(campus)
+    if day is not None:
+        traps.plant(campus, day=day)
+        campus.today = today
     return campus
 
 

@@ -13,9 +13,12 @@ import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from monitor.demo import titles, urls
+
+if TYPE_CHECKING:
+    from monitor.demo.traps import TrapPlan
 
 #: The CMS a column's pages come from. The first four have a profile in the crawler (a config may
 #: name them in ``cms:``); custom (hitsz's Java CMS), jsp, trs (TRS WCM), dede (DedeCMS) and php
@@ -40,6 +43,8 @@ class DemoFile:
     name: str
     body: bytes
     pii: tuple[tuple[str, int], ...] = ()  # ground truth: kind → values in full (monitor.demo.pii)
+    content_type: str = ""  # what it is served as, when not by its extension (a page)
+    missing: bool = False  # linked, but not there: it answers 404 (monitor.demo.traps)
 
 
 @dataclass(eq=False)
@@ -140,6 +145,7 @@ class DemoCampus:
     name: str = "演示大学"
     version: int = 0  # bumped by every publish(); the server's cache follows it
     port: int | None = None  # set by DemoServer.start(); truth functions default to it
+    traps: TrapPlan | None = None  # the content traps of a crawled day (monitor.demo.traps), if any
     rng: random.Random = field(default_factory=random.Random, repr=False)  # for publish()
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -146,8 +146,14 @@ def _attachments(plan: _Plan, campus: DemoCampus) -> tuple[DemoFile, ...]:
 
 
 def attachment_links(item: DemoItem) -> list[str]:
-    """The article's paragraphs that link its attachments (markup, escaped)."""
-    return [Markup('附件：<a href="{}">{}</a>').format(f.href, f.name) for f in item.attachments]
+    """The article's paragraphs that link its attachments (markup, escaped); a page it links to
+    (monitor.demo.traps) is a 相关链接."""
+    return [
+        Markup('{}：<a href="{}">{}</a>').format(
+            "附件" if urls.extension(f.href) in urls.ATTACHMENT_TYPES else "相关链接", f.href, f.name
+        )
+        for f in item.attachments
+    ]
 
 
 def expected_pii(campus: DemoCampus, *, port: int | None = None) -> dict[str, dict[str, int]]:
@@ -161,7 +167,7 @@ def expected_pii(campus: DemoCampus, *, port: int | None = None) -> dict[str, di
     for item in site.column(COLUMN).items:
         if item.pii:
             found[canonicalize_url(origin + item.href)] = dict(item.pii)
-        for attached in item.attachments:
+        for attached in (f for f in item.attachments if f.pii):
             found[canonicalize_url(origin + attached.href)] = dict(attached.pii)
     return found
 

@@ -193,9 +193,9 @@ def _file(item: DemoItem) -> Rendered:
 
 
 def _attached(column: DemoColumn, href: str) -> Rendered:
-    """A file an article links to (the personal-data traps' PDF, XLSX and DOCX)."""
+    """A file an article links to (the personal-data traps' PDF, XLSX and DOCX; a trap's page)."""
     found = next(f for item in column.items for f in item.attachments if f.href == href)
-    return respond(200, found.body, urls.ATTACHMENT_TYPES[urls.extension(href)])
+    return respond(200, found.body, found.content_type or urls.ATTACHMENT_TYPES[urls.extension(href)])
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -65,7 +65,7 @@ def _add_column(index: SiteIndex, column: DemoColumn) -> None:
         if not item.external:
             kind = "file" if item.is_attachment else "article"
             index.paths.setdefault(_key(item.href), Route(kind, column.id, href=item.href))
-            for attached in item.attachments:
+            for attached in (a for a in item.attachments if not a.missing):
                 index.paths.setdefault(attached.href, Route("attachment", column.id, href=attached.href))
 
 

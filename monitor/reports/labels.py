@@ -72,6 +72,14 @@ class _KindLabels(Mapping[str, str]):
 
 FINDING_KIND: Mapping[str, str] = _KindLabels()
 
+#: Where reports and the dashboard group the finding kinds (``FindingKind.section``).
+FINDING_SECTION = {
+    "freshness": "更新及时性",
+    "checklist": "事项清单",
+    "content": "内容问题",
+    "check": "检查本身",
+}
+
 FINDING_STATE = {"new": "新增", "ongoing": "持续", "resolved": "已解决"}
 SEVERITY = {"high": "高", "medium": "中", "low": "低"}
 

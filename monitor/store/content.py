@@ -97,7 +97,8 @@ def changed_items(session: Session, *, institution_key: str, known_by: dt.dateti
 
 def removed_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[RemovedRow]:
     """Items the latest readable crawl of their column did not list, while it listed items both older
-    and newer (so the crawl reached past the item's place), and not listed in another column since."""
+    and newer (so the crawl reached past the item's place), and not listed in another column since.
+    Pinned (置顶) rows do not count: an old one on the first page says nothing of how far back it read."""
     latest = (
         select(ColumnFetch.column_id, func.max(CrawlRun.started_at).label("started"))
         .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
@@ -113,7 +114,7 @@ def removed_items(session: Session, *, institution_key: str, known_by: dt.dateti
         )
         .join(Item, Item.id == ColumnItem.item_id)
         .join(latest, latest.c.column_id == ColumnItem.column_id)
-        .where(ColumnItem.last_seen_at >= latest.c.started)
+        .where(ColumnItem.last_seen_at >= latest.c.started, ColumnItem.pinned.is_(False))
         .group_by(ColumnItem.column_id)
         .subquery()
     )

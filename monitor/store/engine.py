@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 #: The newest migration in alembic/versions (tests/store/test_migrations.py keeps them equal).
 #: Known here so that every command can check the database without importing Alembic (a
 #: quarter of a second); Alembic is imported only to migrate.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 log = logging.getLogger(__name__)
 

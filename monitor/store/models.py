@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -199,6 +200,9 @@ class ColumnItem(Base):
     first_seen_at: Mapped[dt.datetime]
     #: When a crawl last listed the item in this column (None: not since this was recorded).
     last_seen_at: Mapped[dt.datetime | None]
+    #: That listing showed it as a pinned (置顶) row, above the date order: it says nothing of
+    #: how far back the crawl read (``store.content.removed_items``).
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 #: Life of a crawl run: ``running`` until it ends; ``aborted`` when its process died unfinished.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal_column, select
+from sqlalchemy import Boolean, ColumnElement, Select, bindparam, case, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ class NewItem:
     published_on: dt.date | None = None
     date_source: str | None = None
     is_attachment: bool = False
+    pinned: bool = False  # a pinned (置顶) row of the listing, above its date order
 
 
 # ----------------------------------------------------------------------------- config sync
@@ -331,16 +332,18 @@ def _item_upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
 @lru_cache(maxsize=4)
 def _column_link(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """Link the items of a site with the given URLs to a column: INSERT … SELECT, no ids; a link
-    already there gets ``last_seen_at`` (an item no longer listed is judged removed from it)."""
+    already there gets ``last_seen_at`` (an item no longer listed is judged removed from it) and
+    whether the listing showed it pinned."""
     chosen: Select[Any, int, dt.datetime] = select(
         bindparam("column_id"), Item.id, bindparam("seen_at", type_=UTCDateTime())
     ).where(Item.site_id == bindparam("site_id"), Item.url.in_(bindparam("urls", expanding=True)))
     stmt = _dialect_insert(dialect, ColumnItem).from_select(
-        ["column_id", "item_id", "first_seen_at", "last_seen_at"],
-        chosen.add_columns(bindparam("seen_at", type_=UTCDateTime())),
+        ["column_id", "item_id", "first_seen_at", "last_seen_at", "pinned"],
+        chosen.add_columns(bindparam("seen_at", type_=UTCDateTime()), bindparam("pinned", type_=Boolean())),
     )
     return stmt.on_conflict_do_update(
-        index_elements=["column_id", "item_id"], set_={"last_seen_at": stmt.excluded.first_seen_at}
+        index_elements=["column_id", "item_id"],
+        set_={"last_seen_at": stmt.excluded.first_seen_at, "pinned": stmt.excluded.pinned},
     )
 
 
@@ -378,9 +381,11 @@ def upsert_items(
             for item in chunk
         ]
         connection.execute(upsert, rows)
-        connection.execute(
-            link, {"column_id": column_id, "site_id": site_id, "seen_at": seen_at, "urls": urls}
-        )
+        for pinned in (False, True):
+            listed = [item.url for item in chunk if item.pinned == pinned]
+            if listed:
+                link_rows = {"column_id": column_id, "site_id": site_id, "seen_at": seen_at, "urls": listed}
+                connection.execute(link, {**link_rows, "pinned": pinned})
     return new
 
 
