@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.config import Config
+from monitor.rules import KINDS
 from monitor.rules.snapshot import ColumnSnapshot, SiteSnapshot
 from monitor.store.checks import FindingRow
 from monitor.web.context import NO_CHECK, Judged, Viewer, iso
@@ -124,11 +125,12 @@ def checklist(judged: Judged | None, config: Config, viewer: Viewer) -> dict[str
 def findings(
     judged: Judged | None, rows: list[FindingRow], viewer: Viewer, filters: dict[str, str]
 ) -> dict[str, Any]:
-    """The open findings (or all, with ?resolved=1) the viewer may see, filtered."""
+    """The open findings (or all, with ?resolved=1) the viewer may see, filtered (``section=content``:
+    the 内容问题, as a site's or the institution's page of them)."""
     states = judged.result.states if judged is not None else {}
     shown = [_finding_row(row, states) for row in rows if viewer.sees(row.site)]
     kinds = sorted({row["kind"] for row in shown})
-    for name in ("kind", "severity", "site", "state"):
+    for name in ("kind", "severity", "site", "state", "section"):
         if filters.get(name):
             shown = [row for row in shown if row[name] == filters[name]]
     check = judged.header() if judged is not None else None
@@ -136,11 +138,29 @@ def findings(
     return {"check": check, "message": message, "filters": filters, "kinds": kinds, "findings": shown}
 
 
+#: Masked excerpts a personal-data finding shows on the page (the JSON has them all).
+EXCERPTS_SHOWN = 3
+
+
 def _finding_row(row: FindingRow, states: dict[str, str]) -> dict[str, Any]:
     state = "resolved" if row.resolved_at is not None else states.get(row.key, "ongoing")
+    declared = KINDS.get(row.kind)
+    detail = row.detail if isinstance(row.detail, dict) else {}
+    url = detail.get("url") if isinstance(detail.get("url"), str) else None
+    page = next((detail[k] for k in ("page_url", "page") if isinstance(detail.get(k), str)), None)
+    excerpts = [
+        str(excerpt)
+        for kind in detail.get("kinds") or ()
+        if isinstance(kind, dict)
+        for excerpt in kind.get("excerpts") or ()
+    ]
     return {
         "key": row.key,
         "kind": row.kind,
+        "section": declared.section if declared is not None else None,
+        "url": url,  # the page, attachment or link it is about (content findings)
+        "page_url": page if page != url else None,  # the page that links it, if another
+        "excerpts": excerpts[:EXCERPTS_SHOWN],  # masked by the scan: no full number is stored
         "severity": row.severity,
         "message": row.message,
         "site": row.site,

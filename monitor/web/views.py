@@ -197,7 +197,7 @@ async def site_api(page: Site) -> Response:
 
 
 def findings_context(request: Request, web: State, session: Db, who: Current, latest: Latest) -> Context:
-    chosen = filters(request, ("kind", "severity", "site", "state"))
+    chosen = filters(request, ("kind", "severity", "site", "state", "section"))
     if chosen["site"]:
         visible_site(chosen["site"], web, who)
     open_only = request.query_params.get("resolved") != "1"
@@ -213,7 +213,7 @@ def findings_page(request: Request, context: Findings) -> HTMLResponse:
     return render(request, "findings.html", context)
 
 
-@router.get("/api/findings", summary="问题清单（?kind=&severity=&site=&state=&resolved=1）")
+@router.get("/api/findings", summary="问题清单（?kind=&severity=&site=&state=&section=&resolved=1）")
 def findings_api(context: Findings) -> Context:
     return context
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import pytest
 from openpyxl import load_workbook
 
+from monitor.demo import pii
 from tests.conftest import _unavailable
-from tests.web.conftest import PASSWORD, ROOT, Dashboard
+from tests.web.conftest import PASSWORD, ROOT, Dashboard, xxgk
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -129,3 +130,39 @@ def test_the_statistics_download_as_an_xlsx_workbook(page: Page, tmp_path: Path)
     book = load_workbook(target)
     assert book.worksheets
     assert any(cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row)
+
+
+def test_content_findings_show_masked_excerpts_and_links_per_site(page: Page, dashboard: Dashboard) -> None:
+    """The last test of the module: it scans the crawled pages (the demo plants personal data on
+    教务处's 通知公告, in pages and in PDF, XLSX and DOCX attachments) and checks again; the 内容问题
+    of the site's page list each leak with a link to its page or attachment and masked excerpts,
+    can be acknowledged like any finding, and show no planted number in full."""
+    for step in (["scan", "--all"], ["check"]):
+        code, out = xxgk(dashboard.config, dashboard.db_url, *step)
+        assert code == 0, out
+    expected = pii.expected_pii(dashboard.campus)
+    assert expected, "the demo campus plants personal data"
+    page.goto(f"/sites/{pii.SITE}")
+    page.click("a.content-findings")
+    page.wait_for_url("**/findings?section=content*")
+    assert page.locator("h1").inner_text() == f"内容问题 · {pii.SITE}"
+    rows = page.locator("table.findings tbody tr")
+    assert rows.count() == len(expected)
+    targets = {rows.nth(n).locator("a.target").get_attribute("href") for n in range(rows.count())}
+    assert targets == set(expected)
+    assert all("个人信息泄露" in rows.nth(n).inner_text() for n in range(rows.count()))
+    assert page.locator("ul.excerpts li").count() >= len(expected)
+    shown = page.content()
+    for number in pii.planted_numbers(dashboard.campus):
+        assert number not in shown, f"{number[:3]}… shown in full"
+    assert "*" in page.locator("ul.excerpts").first.inner_text()  # masked
+    assert_no_leaks(page)
+    form = rows.first.locator("form.ack")
+    key = form.locator("input[name=key]").get_attribute("value")
+    form.locator("input[name=note]").fill("已撤下附件")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/findings")
+    row = page.locator("table.findings tbody tr", has=page.locator(f"code:text-is('{key}')"))
+    assert "已撤下附件" in row.locator("span.ack").inner_text()
+    page.click("nav >> text=内容问题")
+    assert page.locator("table.findings tbody tr").count() >= len(expected)
