@@ -13,6 +13,11 @@ The writing (:class:`Batches`) happens in the crawl's helper process when there 
 that filled it while the reactor goes on. A batch that fails stays with the writer and is
 tried again with the next one (the crawl stops on a store error).
 
+A database connection lost while a batch is written (PostgreSQL restarted, the backend
+terminated) before its commit is retried once on a new connection: the database rolled the
+batch back, so nothing is doubled; the retry is one warning and ``xxgk/store_retries`` in the
+run's stats. A loss during the commit itself, or a second one, is a store error.
+
 ``items_new`` of an outcome counts the column's items new to the site over all the batches
 that held them; a batch only counts once it is committed.
 """
@@ -62,24 +67,32 @@ class Batches:
             self.items[key].extend(found)
         self.done.extend(done)
 
-    def flush(self) -> None:
-        """Write every item added, then every outcome, in one transaction; keep them if it fails."""
+    def flush(self) -> str | None:
+        """Write every item added, then every outcome, in one transaction; keep them if it fails.
+
+        Returns why the batch was written twice (its connection lost before the commit), or None.
+        """
         if not self.items and not self.done:
-            return
-        new = dict(self.new)
-        now = dt.datetime.now(dt.UTC)
-        with store.translate_errors(self.db_url), self.sessions.begin() as session:
-            for (site_id, column_id), items in self.items.items():
-                added = store.upsert_items(
-                    session, site_id=site_id, column_id=column_id, items=items, seen_at=now
-                )
-                new[column_id] = new.get(column_id, 0) + added
-            for done in self.done:
-                fetch = _record(done, items_new=new.pop(done.column_id, 0))
-                crawls.record_fetch(session, run_id=self.run_id, fetch=fetch)
+            return None
+        new, retried = crawls.write_retrying(self.sessions, self._write, url=self.db_url)
         self.new = new
         self.items.clear()
         self.done.clear()
+        return retried
+
+    def _write(self, session: store.Session) -> dict[int, int]:
+        """Stage the batch in ``session``'s transaction; the counts of new items it makes."""
+        new = dict(self.new)
+        now = dt.datetime.now(dt.UTC)
+        for (site_id, column_id), items in self.items.items():
+            added = store.upsert_items(
+                session, site_id=site_id, column_id=column_id, items=items, seen_at=now
+            )
+            new[column_id] = new.get(column_id, 0) + added
+        for done in self.done:
+            fetch = _record(done, items_new=new.pop(done.column_id, 0))
+            crawls.record_fetch(session, run_id=self.run_id, fetch=fetch)
+        return new
 
     def close(self) -> None:
         self.engine.dispose()
@@ -182,11 +195,12 @@ class StorePipeline:
         assert helper is not None
         self.unconfirmed.append(batch)
         try:
-            await helper.run(_write_in_child, self.db_url, self.run_id, batch, priority=WRITE)
+            retried = await helper.run(_write_in_child, self.db_url, self.run_id, batch, priority=WRITE)
         except HelperGone:
             self._write_here()
             return
         self.unconfirmed.remove(batch)
+        self._retried(retried)
 
     def _flush(self) -> None:
         """:meth:`_write`, blocking: at the end of the crawl, and when the process writes itself."""
@@ -196,11 +210,12 @@ class StorePipeline:
             return
         self.unconfirmed.append(batch)
         try:
-            self._call_child(_write_in_child, self.db_url, self.run_id, batch)
+            retried = self._call_child(_write_in_child, self.db_url, self.run_id, batch)
         except HelperGone:
             self._write_here()
             return
         self.unconfirmed.remove(batch)
+        self._retried(retried)
 
     def _write_here(self, batch: Batch | None = None) -> None:
         """Write in this process: ``batch``, after whatever the helper took and did not confirm.
@@ -214,7 +229,17 @@ class StorePipeline:
         self.unconfirmed.clear()
         if batch is not None:
             writer.add(*batch)
-        writer.flush()
+        self._retried(writer.flush())
+
+    def _retried(self, reason: str | None) -> None:
+        """One warning (and a count in the stats) for a batch written again on a new connection."""
+        if reason is None:
+            return
+        log.warning(
+            "the database connection was lost while storing a batch (%s); stored it on a new one", reason
+        )
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("xxgk/store_retries")
 
     def _writer(self) -> Batches:
         if self.writer is None:
@@ -224,17 +249,17 @@ class StorePipeline:
     def _in_child(self) -> bool:
         return self.helper is not None and not self.helper.broken
 
-    def _call_child(self, task: Any, *args: Any) -> None:
+    def _call_child(self, task: Any, *args: Any) -> Any:
         assert self.helper is not None
-        self.helper.call(task, *args)
+        return self.helper.call(task, *args)
 
 
-def _write_in_child(db_url: str, run_id: int, batch: Batch) -> None:
+def _write_in_child(db_url: str, run_id: int, batch: Batch) -> str | None:
     writer = STATE.get("writer")
     if writer is None:
         writer = STATE["writer"] = Batches(db_url=db_url, run_id=run_id)
     writer.add(*batch)
-    writer.flush()
+    return writer.flush()
 
 
 def _close_in_child() -> None:

@@ -13,16 +13,20 @@ same reason, and so is the profile that read the column (the next crawl tries it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import CrawlError
+from monitor.store.engine import _one_line, translate_errors
 from monitor.store.locks import running
 from monitor.store.models import Campus, Column, ColumnFetch, ColumnItem, CrawlRun, Institution, Item, Site
+
+T = TypeVar("T")
 
 COMPLETE = ("ok", "empty")
 #: Date sources read on the article page itself (crawler.dates.DATE_SOURCES).
@@ -202,6 +206,30 @@ def article_dates(session: Session, *, site_id: int) -> dict[str, dt.date]:
         Item.site_id == site_id, Item.date_source.in_(ARTICLE_SOURCES), Item.published_on.is_not(None)
     )
     return {url: day for url, day in session.execute(query) if day is not None}
+
+
+def write_retrying(
+    sessions: sessionmaker[Session], write: Callable[[Session], T], *, url: str
+) -> tuple[T, str | None]:
+    """``write(session)`` in one transaction, committed; returns its value and why it ran twice.
+
+    A connection lost before the commit (PostgreSQL restarted, the backend terminated: the
+    database rolled the transaction back) is retried once on a new connection, and the reason
+    is returned (None when there was no retry). Any other driver error, a second loss and a loss
+    during the commit itself (which may have committed) are a one-line StoreError.
+    """
+    retried = None
+    with translate_errors(url), sessions() as session:
+        try:
+            value = write(session)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            retried = _one_line(exc, url=url)
+            session.rollback()
+            value = write(session)
+        session.commit()
+    return value, retried
 
 
 def record_fetch(session: Session, *, run_id: int, fetch: FetchRecord) -> None:

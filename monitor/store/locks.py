@@ -4,12 +4,15 @@ A lock row names its holder ("host:pid") and an expiry. It can be taken when no 
 when it has expired, or when its holder is a process on this host that no longer runs (a crawl
 killed with SIGKILL leaves its row behind). A holder that starts a child to do the work names it
 too (:meth:`Held.include`: "host:pid+child"): the lock is then held while either runs, so a crawler
-orphaned by its parent's SIGKILL still keeps a second crawl out until it has stopped.
+orphaned by its parent's SIGKILL still keeps a second crawl out until it has stopped. A lock
+that cannot be released (the database gone) stays with holders that have ended, so the next
+process takes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import time
@@ -20,8 +23,11 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StoreError
+from monitor.store.engine import translate_errors
 from monitor.store.models import Lock
+
+log = logging.getLogger(__name__)
 
 
 class Busy(MonitorError):
@@ -103,7 +109,8 @@ class Held:
 def holding(
     engine: Engine, *, name: str, ttl: dt.timedelta, wait: float = 0.0, poll: float = 30.0
 ) -> Iterator[Held]:
-    """Hold the lock for the block, released however the block ends.
+    """Hold the lock for the block, released however the block ends (a release that fails after
+    an error in the block is a warning, the block's error the one raised).
 
     While another live process holds it, wait up to `wait` seconds, looking every `poll`
     seconds; then raise :class:`Busy`.
@@ -122,6 +129,15 @@ def holding(
     held = Held(engine, name=name, holder=holder)
     try:
         yield held
-    finally:
-        with Session(engine) as session:
-            release(session, name=name, holder=held.holder)
+    except BaseException:
+        try:
+            _release(engine, name=name, holder=held.holder)
+        except StoreError as exc:  # the database gone: the error that ended the block is the one to tell
+            log.warning("cannot release the %s lock (its holders, once gone, free it): %s", name, exc)
+        raise
+    _release(engine, name=name, holder=held.holder)
+
+
+def _release(engine: Engine, *, name: str, holder: str) -> None:
+    with translate_errors(engine.url), Session(engine) as session:
+        release(session, name=name, holder=holder)
