@@ -287,8 +287,12 @@ class Notify(_Frozen):
 
 
 class ScheduleSettings(_Frozen):
+    """When the nightly and weekly jobs run, and where the nightly crawl runs."""
+
     crawl: Cron = "0 2 * * *"
     weekly: Cron = "0 8 * * MON"
+    # the nightly crawl as jobs on the `xxgk worker`s (as `xxgk crawl --distributed`), not in this process
+    distributed: bool = False
 
 
 class ChecksSettings(_Frozen):

@@ -1,12 +1,15 @@
 """The nightly and weekly units of work, each a chain of steps where a failing step is logged,
 reported, and does not stop the next night.
 
-nightly: crawl (a subprocess, under the "crawl" lock) → check (stored) → lag reports queued in
-the outbox → delivery on every channel: SMTP (or .eml files) and the group bots of ``notify``.
+nightly: crawl (a subprocess, under the "crawl" lock; with ``schedule.distributed`` the night's
+jobs on the `xxgk worker`s instead, as `xxgk crawl --distributed`, waited for) → scan → check
+(stored) → lag reports queued in the outbox → delivery on every channel: SMTP (or .eml files) and
+the group bots of ``notify``.
 weekly: the office's roll-up of the week.
 
 The scheduler stores only a reference to these functions; what they need at run time (paths,
-the database URL, the SMTP URL with its password, the bots' webhook URLs and secrets) is
+the database URL, the broker's URL, the SMTP URL with its password, the bots' webhook URLs and
+secrets) is
 handed to :func:`configure` by the CLI in the running process and never written to the job
 store.
 """
@@ -37,6 +40,8 @@ from monitor.reports import (
 from monitor.store import locks
 
 log = logging.getLogger(__name__)
+#: The job queue of a distributed night when the CLI names none (``XXGK_BROKER_URL``).
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Runtime:
     lock_wait: float = 3600.0  # how long the nightly run waits for a manual crawl to finish
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # the notify variables
     email: bool = True  # False: no e-mail channel (`xxgk report --send` without an SMTP server)
+    broker_url: str = DEFAULT_BROKER  # the Celery queue of `schedule.distributed: true`
 
 
 @dataclass
@@ -89,10 +95,13 @@ def _rt(institution: str | None = None) -> Runtime:
 
 
 def nightly(institution: str | None = None) -> StepLog:
-    """The nightly pipeline: crawl → check → reports → delivery."""
+    """The nightly pipeline: crawl (here, or on the workers) → scan → check → reports → delivery."""
     rt, done = _rt(institution), StepLog()
     config = load_config(rt.config_path)
-    done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
+    if config.schedule.distributed:
+        done.run("crawl", lambda: crawl_distributed(rt, config, wait=rt.lock_wait))
+    else:
+        done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
     done.run("scan", lambda: scan_new(rt))
     result: list[checks.CheckResult] = []
     if done.run("check", lambda: _check(rt, config, result)):
@@ -125,6 +134,32 @@ def crawl_locked(rt: Runtime, config: Config, *, wait: float = 0.0, sites: tuple
     if code != 0:
         raise MonitorError(f"the crawler exited with {code}")
     return "ok"
+
+
+def crawl_distributed(rt: Runtime, config: Config, *, wait: float = 0.0) -> str:
+    """The night's crawl as jobs of whole hosts on the workers (the path of `xxgk crawl
+    --distributed`), under the "crawl" lock, waited for; the broker unreachable records nothing."""
+    from monitor.distributed import coordinator, queue
+
+    app = queue.make_app(rt.broker_url, job_timeout=rt.crawl_timeout)
+    engine = store.connect(rt.db_url)
+    try:
+        coordinator.check_broker(app, url=rt.broker_url)  # before anything is recorded
+        with store.sessions(engine).begin() as session:
+            store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
+        ttl = crawl.lock_ttl(rt.crawl_timeout)
+        with locks.holding(engine, name=crawl.LOCK, ttl=ttl, wait=wait):
+            outcome = coordinator.run_night(
+                app, engine, [(config, rt.config_path)], broker_url=rt.broker_url, timeout=rt.crawl_timeout
+            )
+    finally:
+        engine.dispose()
+        app.close()
+    if not outcome.ok:
+        status = outcome.statuses[config.institution.id]
+        why = "; ".join(f"job {job}: {reason}" for job, reason in outcome.failures.items())
+        raise MonitorError(f"the distributed crawl ended {status}" + (f" ({why})" if why else ""))
+    return f"ok ({outcome.jobs} jobs on the workers, {outcome.again} handed out again)"
 
 
 def scan_new(rt: Runtime) -> str:

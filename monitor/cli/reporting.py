@@ -29,6 +29,7 @@ from monitor.reports import (
 from monitor.store import checks as stored
 
 SMTP_ENV = "XXGK_SMTP_URL"
+BROKER_ENV = "XXGK_BROKER_URL"  # the job queue of `schedule.distributed: true`
 
 
 def runtime(state: State, *, outbox_dir: Path | None = None, email: bool = True) -> jobs.Runtime:
@@ -44,6 +45,7 @@ def runtime(state: State, *, outbox_dir: Path | None = None, email: bool = True)
         dashboard_url=config.mail.dashboard_url,
         secrets={name: os.environ[name] for name in sorted(names) if name in os.environ},
         email=email,
+        broker_url=os.environ.get(BROKER_ENV) or jobs.DEFAULT_BROKER,
     )
 
 

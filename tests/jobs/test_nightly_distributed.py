@@ -1,0 +1,146 @@
+"""`schedule.distributed: true`: the nightly job's crawl runs as jobs on the `xxgk worker`s (the path
+of `xxgk crawl --distributed`), waits for them, and the scan, check, reports and delivery run as
+before; the crawl stores what a local crawl of the same config stores.
+
+With a real Redis (tests/distributed/conftest.py's database of its own) and a real `xxgk worker`
+subprocess on the shared PostgreSQL database; the demo campus (link checks off: their requests
+are no part of what is compared). Without Redis or PostgreSQL the tests skip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor import jobs, store
+from monitor.config import load_config
+from monitor.demo import DemoServer, build_campus, demo_config_yaml
+from monitor.errors import ConfigError
+from monitor.store.models import CrawlRun
+from tests.distributed import conftest as distributed
+from tests.distributed.conftest import CHECKLIST, Workers, env, xxgk_argv
+from tests.distributed.test_distributed import fetches
+
+# the distributed tests' fixtures: a Redis database of their own, `xxgk worker` subprocesses
+broker_url = distributed.broker_url
+workers = distributed.workers
+
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the nightly job crawls as of today
+STEPS = ["crawl", "scan", "check", "reports", "delivery"]
+
+
+def distributed_config(text: str, *, distributed: bool = True) -> str:
+    """The demo's config with ``schedule.distributed`` set and no link checks."""
+    text = text.replace("\nschedule:\n", f"\nschedule:\n  distributed: {str(distributed).lower()}\n", 1)
+    return text.replace("\ncrawl:\n", "\nchecks:\n  link_checks: false\ncrawl:\n", 1)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Path]:
+    """The demo campus served on loopback; its config file with ``schedule.distributed: true``."""
+    campus = build_campus(today=TODAY)
+    with DemoServer(campus) as server:
+        path = tmp_path / "demo.yaml"
+        text = demo_config_yaml(campus, port=server.port, checklist_path=CHECKLIST)
+        path.write_text(distributed_config(text), encoding="utf-8")
+        yield path
+
+
+def xxgk(config: Path, db_url: str, *args: str, cwd: Path, broker: str) -> subprocess.CompletedProcess[str]:
+    argv = xxgk_argv(config, db_url, *args)
+    return subprocess.run(argv, cwd=cwd, env=env(broker), capture_output=True, text=True, timeout=600)
+
+
+def stats_json(config: Path, db_url: str, *, cwd: Path, broker: str) -> dict[str, object]:
+    start = (TODAY - dt.timedelta(days=364)).isoformat()
+    done = xxgk(config, db_url, "stats", "--from", start, "--to", TODAY.isoformat(), "--format", "json",
+                cwd=cwd, broker=broker)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def runs(db_url: str) -> list[tuple[str, dict[str, object]]]:
+    engine = store.connect(db_url)
+    try:
+        with Session(engine) as session:
+            return [(r.status, r.stats) for r in session.scalars(select(CrawlRun).order_by(CrawlRun.id))]
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_key_defaults_to_false_and_takes_only_a_boolean(tmp_path: Path) -> None:
+    campus = build_campus(today=TODAY)
+    text = demo_config_yaml(campus, port=8800, checklist_path=CHECKLIST)
+    path = tmp_path / "demo.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_config(path).schedule.distributed is False
+    path.write_text(distributed_config(text), encoding="utf-8")
+    assert load_config(path).schedule.distributed is True
+    path.write_text(text.replace("\nschedule:\n", "\nschedule:\n  distributed: maybe\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"schedule\.distributed: expected true or false"):
+        load_config(path)
+    path.write_text(text.replace("\nschedule:\n", "\nschedule:\n  distribute: true\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"schedule\.distribute: unknown key"):
+        load_config(path)
+
+
+def test_the_nightly_job_crawls_on_the_workers_and_stores_what_a_local_crawl_stores(
+    demo: Path, tmp_path: Path, broker_url: str, workers, pg_url: str
+) -> None:
+    local_db = f"sqlite:///{tmp_path / 'local.db'}"
+    local = xxgk(demo, local_db, "crawl", cwd=tmp_path, broker=broker_url)  # the same file, crawled here
+    assert local.returncode == 0, local.stderr[-2000:]
+    assert xxgk(demo, pg_url, "init", cwd=tmp_path, broker=broker_url).returncode == 0
+    pool: Workers = workers(config=demo, db_url=pg_url, broker_url=broker_url)
+    worker = pool.start("night")
+
+    jobs.configure(
+        jobs.Runtime(config_path=demo, db_url=pg_url, broker_url=broker_url, outbox_dir=tmp_path / "outbox")
+    )
+    done = jobs.nightly()
+
+    assert done.failures == [], done.failures
+    assert [line.split(":")[0] for line in done.steps] == STEPS
+    assert done.steps[0] == "crawl: ok (1 jobs on the workers, 0 handed out again)"
+    assert worker.poll() is None  # the worker crawled it, and waits for the next night
+    (status, stats), *more = runs(pg_url)
+    assert not more
+    assert status == "finished"
+    assert stats["xxgk/jobs"] == 1  # the coordinator's merge of its jobs' stats: not a local crawl
+    assert fetches(pg_url, "demo") == fetches(local_db, "demo")
+    assert stats_json(demo, pg_url, cwd=tmp_path, broker=broker_url) == stats_json(
+        demo, local_db, cwd=tmp_path, broker=broker_url
+    )
+    assert "findings" in done.steps[2]
+    assert list((tmp_path / "outbox").glob("*.eml"))  # the reports went out as before
+
+
+def test_without_a_broker_the_crawl_step_fails_in_one_line_and_the_night_goes_on(
+    demo: Path, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'xxgk.db'}"
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    assert xxgk(demo, db_url, "init", cwd=tmp_path, broker=dead).returncode == 0
+    jobs.configure(
+        jobs.Runtime(config_path=demo, db_url=db_url, broker_url=dead, outbox_dir=tmp_path / "outbox")
+    )
+    done = jobs.nightly()
+    assert len(done.failures) == 1, done.failures
+    assert done.failures[0].startswith(f"crawl: CrawlError: cannot reach the broker at {dead}: ")
+    assert [line.split(":")[0] for line in done.steps] == STEPS[1:]  # the next steps ran anyway
+    assert runs(db_url) == []  # nothing recorded, nothing left running
