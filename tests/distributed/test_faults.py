@@ -158,3 +158,4 @@ def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_runnin
     assert len(others) == 1, err[-3000:]  # no retry chatter, no log lines
     assert " queued; " in others[0], err[-3000:]
     assert [status for _, status in runs(pg_url)] == ["aborted"]
+    assert worker.poll() is None  # the worker waits for its broker to come back
