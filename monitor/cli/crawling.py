@@ -239,6 +239,7 @@ def demo_command(
         _demo_scan(campus, demo_state)  # the personal-data traps, against their truth
         _demo_report(campus, demo_state, today)  # a difference from the truth ends the demo here
         _demo_mail(demo_state, workdir / "mail")
+        _demo_traps(workdir, today=today)  # the content traps over two crawled days, on their own
         if not no_serve:
             _demo_dashboard(demo_state, dashboard_port)
 
@@ -259,6 +260,45 @@ def _demo_scan(campus: Any, state: State) -> None:
     if got != pii.expected_pii(campus):
         raise MonitorError(f"the personal-data scan differs from the demo's truth: {sorted(got)[:3]}")
     click.echo(f"ground truth: personal data in full found on exactly the {len(got)} trap pages and files")
+
+
+def _demo_traps(workdir: Path, *, today: dt.date) -> None:
+    """The content traps of monitor.demo.traps over two crawled days of 教务处, in a database of their
+    own (workdir/traps.db): yesterday's campus, then today's with one date moved back and one item
+    taken down, the night between made to pass (a failing link becomes a finding on its second
+    night). Scan and check after each day; the content findings must equal the truth."""
+    from monitor import checks, demo, scan
+    from monitor.demo import traps
+
+    checklist = Path(__file__).resolve().parents[2] / "config" / "checklist.yaml"
+    config_path, db_url = workdir / "traps.yaml", _fresh_sqlite(workdir / "traps.db")
+    state, port = State(config_path=config_path, db_url=db_url), 0
+    for day, on in ((1, today - dt.timedelta(days=1)), (2, today)):
+        campus = demo.build_campus(today=on, day=day)
+        with _demo_server(demo, campus, port) as server:
+            if port and server.port != port:
+                raise MonitorError(f"the traps' second day needs port {port} again; it was taken")
+            port = server.port
+            text = demo.demo_config_yaml(campus, port=port, checklist_path=str(checklist))
+            config_path.write_text(text, encoding="utf-8")
+            _crawl(state, sites=(traps.SITE,), full=False, today=on, timeout=900)
+            scan.scan_locked(config_path=config_path, db_url=db_url, sites=(traps.SITE,))
+        with state.session() as session:
+            if day == 1:
+                store.content.backdate_link_checks(
+                    session, institution_key=campus.id, by=dt.timedelta(days=1)
+                )
+                continue
+            result = checks.run_check(session, state.config, at=today, today=today)
+        findings = [dict(f) for f in checks.check_document(result)["findings"]]
+        wrong = traps.mismatches(campus, findings)
+        if wrong:
+            raise MonitorError(f"the content traps differ from the demo's truth: {'; '.join(wrong[:3])}")
+        kinds = sorted({e.kind for e in traps.expected(campus)})
+        click.echo(
+            f"ground truth: the content traps over two days give exactly their "
+            f"{len(traps.found(findings))} findings ({', '.join(kinds)}; database {workdir / 'traps.db'})"
+        )
 
 
 DEMO_USER = "demo"

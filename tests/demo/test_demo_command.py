@@ -120,6 +120,7 @@ def test_the_demo_ends_serving_the_dashboard_with_a_demo_login(tmp_path: Path) -
         found = demo.wait_for(DASHBOARD, timeout=DEMO_SECONDS)
         assert found is not None, demo.output
         assert "ground truth: all" in demo.output
+        assert "ground truth: the content traps over two days give exactly their" in demo.output
         url, user, password = found["url"], found["user"], found["password"]
         assert user == "demo"
         config = load_config(tmp_path / "demo.yaml")
