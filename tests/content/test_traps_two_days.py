@@ -14,10 +14,12 @@ The days are yesterday and today in the institution's time zone: `xxgk check` ju
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,9 +30,12 @@ from click.testing import CliRunner
 
 from monitor import rules, store
 from monitor.cli import main
+from monitor.config import load_config
 from monitor.demo import DemoCampus, DemoServer, build_campus, demo_config_yaml, pii, traps
 from monitor.reports import labels
 from monitor.store.models import LinkCheck, Site
+from monitor.web import create_app
+from tests.web.conftest import PASSWORD, login, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -204,3 +209,31 @@ def test_no_planted_number_appears_in_full(days: dict[str, Any]) -> None:
     for where, text in places.items():
         for number in numbers:
             assert number not in text, f"{number[:3]}… in full in the {where}"
+
+
+def test_no_planted_number_on_the_dashboard_or_its_api(days: dict[str, Any]) -> None:
+    """The dashboard over the two days' database: every page and JSON answer that shows the
+    findings, the site or its items holds no planted number in full (excerpts are masked)."""
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(days["config"]), "--db", days["db"], "user", "add", "office", "--role", "office",
+         "--password-stdin"],
+        input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    numbers = traps.planted_numbers(days[2]["campus"])
+    app = create_app(config=load_config(days["config"]), db_url=days["db"], secret=secrets.token_hex(16))
+    paths = [
+        "/", "/api/overview", "/findings", "/api/findings", "/findings?section=content",
+        "/api/findings?section=content", f"/sites/{traps.SITE}", f"/api/sites/{traps.SITE}",
+        "/findings?resolved=1", "/api/findings?resolved=1", "/checklist", "/api/checklist",
+    ]  # fmt: skip
+    with serving(app) as base_url, contextlib.closing(login(base_url, "office")) as client:
+        content = client.get("/api/findings?section=content").json()["findings"]
+        assert {f["kind"] for f in content} == {e.kind for e in traps.expected(days[2]["campus"])}
+        assert any(f["excerpts"] for f in content if f["kind"] == "pii_leak")
+        for path in paths:
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            for number in numbers:
+                assert number not in answer.text, f"{number[:3]}… in full on {path}"
