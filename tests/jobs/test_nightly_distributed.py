@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,38 +29,47 @@ from monitor.demo import DemoServer, build_campus, demo_config_yaml
 from monitor.errors import ConfigError
 from monitor.store.models import CrawlRun
 from tests.distributed import conftest as distributed
-from tests.distributed.conftest import CHECKLIST, Workers, env, xxgk_argv
+from tests.distributed import test_faults
+from tests.distributed.conftest import CHECKLIST, Workers, crawler_children, env, wait_until, xxgk_argv
 from tests.distributed.test_distributed import fetches
 
-# the distributed tests' fixtures: a Redis database of their own, `xxgk worker` subprocesses
+# the distributed tests' fixtures: a Redis database of their own, `xxgk worker` subprocesses, and
+# a redis-server of the test's own (to be killed)
 broker_url = distributed.broker_url
 workers = distributed.workers
+private_redis = test_faults.private_redis
 
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the nightly job crawls as of today
 STEPS = ["crawl", "scan", "check", "reports", "delivery"]
 SITES = 4
 
 
-def distributed_config(text: str, *, distributed: bool = True) -> str:
-    """The demo's config with ``schedule.distributed`` set, no link checks, and only the first
-    :data:`SITES` sites of its first campus (a small night: the path is what is tested)."""
+def distributed_config(text: str, *, sites: int | None = SITES) -> str:
+    """The demo's config with ``schedule.distributed: true``, no link checks, and only the first
+    ``sites`` sites of its first campus (a small night: the path is what is tested; None: all)."""
     data = yaml.safe_load(text)
-    data["schedule"]["distributed"] = distributed
+    data["schedule"]["distributed"] = True
     data["checks"] = {"link_checks": False}
-    data["campuses"] = data["campuses"][:1]
-    data["campuses"][0]["sites"] = data["campuses"][0]["sites"][:SITES]
+    if sites is not None:
+        data["campuses"] = data["campuses"][:1]
+        data["campuses"][0]["sites"] = data["campuses"][0]["sites"][:sites]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Path]:
-    """The demo campus served on loopback; its config file with ``schedule.distributed: true``."""
+def served(tmp_path: Path) -> Iterator[str]:
+    """The demo campus served on loopback; its config's text."""
     campus = build_campus(today=TODAY)
     with DemoServer(campus) as server:
-        path = tmp_path / "demo.yaml"
-        text = demo_config_yaml(campus, port=server.port, checklist_path=CHECKLIST)
-        path.write_text(distributed_config(text), encoding="utf-8")
-        yield path
+        yield demo_config_yaml(campus, port=server.port, checklist_path=CHECKLIST)
+
+
+@pytest.fixture
+def demo(served: str, tmp_path: Path) -> Path:
+    """The config file of :data:`SITES` demo sites with ``schedule.distributed: true``."""
+    path = tmp_path / "demo.yaml"
+    path.write_text(distributed_config(served), encoding="utf-8")
+    return path
 
 
 def xxgk(config: Path, db_url: str, *args: str, cwd: Path, broker: str) -> subprocess.CompletedProcess[str]:
@@ -154,3 +164,30 @@ def test_without_a_broker_the_crawl_step_fails_in_one_line_and_the_night_goes_on
     assert done.failures[0].startswith(f"crawl: CrawlError: cannot reach the broker at {dead}: ")
     assert [line.split(":")[0] for line in done.steps] == STEPS[1:]  # the next steps ran anyway
     assert runs(db_url) == []  # nothing recorded, nothing left running
+
+
+def test_the_broker_dying_mid_night_fails_the_crawl_step_in_one_line_and_the_night_goes_on(
+    served: str, tmp_path: Path, private_redis: tuple[str, subprocess.Popen[bytes]], workers, pg_url: str
+) -> None:
+    broker, server = private_redis
+    config = tmp_path / "demo.yaml"
+    config.write_text(distributed_config(served, sites=None), encoding="utf-8")  # long enough to be cut
+    assert xxgk(config, pg_url, "init", cwd=tmp_path, broker=broker).returncode == 0
+    worker = workers(config=config, db_url=pg_url, broker_url=broker, job_timeout=120).start("night")
+    jobs.configure(
+        jobs.Runtime(config_path=config, db_url=pg_url, broker_url=broker, outbox_dir=tmp_path / "outbox")
+    )
+    ended: list[jobs.StepLog] = []
+    night = threading.Thread(target=lambda: ended.append(jobs.nightly()), daemon=True)
+    night.start()
+    assert wait_until(lambda: crawler_children(worker.pid), timeout=120), "the worker started no crawler"
+    assert [status for status, _ in runs(pg_url)] == ["running"]
+    server.kill()
+    server.wait(timeout=30)
+    night.join(timeout=test_faults.BOUND + 120)  # the scan, check and reports run after the crawl
+    assert not night.is_alive(), "the nightly job hangs on its lost broker"
+    (done,) = ended
+    assert len(done.failures) == 1, done.failures
+    assert done.failures[0].startswith(f"crawl: CrawlError: lost the broker at {broker} mid-crawl: ")
+    assert [line.split(":")[0] for line in done.steps] == STEPS[1:]
+    assert [status for status, _ in runs(pg_url)] == ["aborted"]
