@@ -7,6 +7,7 @@ fails with ENOSPC, exactly as on a disk with no space left.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import subprocess
 import sys
@@ -75,6 +76,39 @@ def test_an_unwritable_robots_cache_is_one_warning_and_the_crawl_goes_on(tmp_pat
     with serving(Hostile(Sizes())) as hostile:
         run = harness.crawl(hostile, tmp_path, cases=(), crawl={"retries": 0}, today=TODAY, timeout=180)
     # (before the fix every column was "unreachable: robots.txt unavailable (NotADirectoryError …)")
+    assert run.code == 0, run.output[-2000:]
+    assert run.status == "finished"
+    assert run.fetches["normal"].outcome == "ok", run.output[-2000:]
+    assert run.items
+    assert run.output.count("robots.txt cache not written") == 1, run.output[-2000:]
+    assert "Traceback" not in run.output
+
+
+def _fill(directory: Path) -> None:
+    """Write zeros into ``directory`` until its file system is full."""
+    with (directory / "filler").open("wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+
+
+def test_a_full_disk_under_the_robots_cache_is_one_warning_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    """var/ on a real full file system (a 64 KiB tmpfs, filled up): every cache write fails with
+    ENOSPC; the crawl reads robots.txt anyway, warns once, and stores the normal column."""
+    var = tmp_path / "var"
+    var.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(var)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True, check=False).returncode != 0:
+        pytest.skip("mounting a small tmpfs for var/ needs root (CAP_SYS_ADMIN)")
+    try:
+        _fill(var)
+        with serving(Hostile(Sizes())) as hostile:
+            run = harness.crawl(hostile, tmp_path, cases=(), crawl={"retries": 0}, today=TODAY, timeout=180)
+    finally:
+        subprocess.run(["umount", "-l", str(var)], check=False)
     assert run.code == 0, run.output[-2000:]
     assert run.status == "finished"
     assert run.fetches["normal"].outcome == "ok", run.output[-2000:]
