@@ -136,7 +136,11 @@ def timed(argv: list[str], cwd: Path, timeout: float, roots: list[int]) -> tuple
             _, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=60)
+            try:
+                process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:  # the coordinator can outlive SIGINT: never leave it
+                process.kill()
+                process.communicate()
             raise SystemExit(f"bench_sweep: {' '.join(argv[3:])} took more than {timeout:.0f} s") from None
     wall = time.perf_counter() - start
     if process.returncode not in (0, 1):  # 1: some column could not be checked (the down site)
