@@ -183,6 +183,16 @@ def _settle(night: Night, key: str, result: AsyncResult, progress: Progress) -> 
     return False  # PENDING, RECEIVED, RETRY
 
 
+def _withdraw(app: Celery, task_ids: Sequence[str]) -> None:
+    """Revoke the jobs' tasks: a worker drops a revoked task unstarted (one it runs goes on)."""
+    if not task_ids:
+        return
+    try:
+        app.control.revoke(list(task_ids))
+    except _BROKER_ERRORS:
+        log.warning("could not withdraw %d queued jobs: the broker is gone", len(task_ids))
+
+
 def finish_runs(engine: Any, night: Night, *, status: str | None = None) -> dict[str, str]:
     """End every run with its jobs' summed stats; institution → the status written."""
     stats: dict[str, list[dict[str, Any]]] = {key: [] for key in night.runs}
@@ -264,12 +274,20 @@ def run_night(
     configs = [config for config, _ in entries]
     night = Night(runs={}, jobs=plan(configs, sites=sites or {}, max_columns=max_columns))
     night.runs = start_runs(engine, configs, full=full, sites=sites or {})
+    sent: dict[str, AsyncResult] = {}
     try:
         files = {config.institution.id: path for config, path in entries}
         sent = send(app, night, files=files, full=full, today=today, timeout=timeout)
         if on_start is not None:
             on_start(night)
         wait(night, sent, timeout=timeout, on_progress=on_progress, url=broker_url)
+    except KeyboardInterrupt:  # Ctrl-C or SIGINT: the jobs not started are withdrawn, the runs aborted
+        _withdraw(app, [result.id for key, result in sent.items() if key not in night.results])
+        finish_runs(engine, night, status="aborted")
+        raise CrawlError(
+            "interrupted: the jobs not yet started were withdrawn, the runs marked aborted "
+            "(a job a worker had begun finishes there)"
+        ) from None
     except _BROKER_ERRORS as exc:
         finish_runs(engine, night, status="aborted")
         raise CrawlError(

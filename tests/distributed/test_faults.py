@@ -159,3 +159,40 @@ def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_runnin
     assert " queued; " in others[0], err[-3000:]
     assert [status for _, status in runs(pg_url)] == ["aborted"]
     assert worker.poll() is None  # the worker waits for its broker to come back
+
+
+def test_ctrl_c_of_the_coordinator_aborts_the_runs_in_one_line(
+    tmp_path: Path, private_redis: tuple[str, subprocess.Popen[bytes]], workers, pg_url: str
+) -> None:
+    """SIGINT (Ctrl-C) while a worker crawls: the coordinator exits 1 at once with one line, the run
+    is ``aborted`` (not left ``running``), and the worker stays up for the next night."""
+    broker_url, _ = private_redis
+    counter = HostCounter()
+    campus = build_campus(today=TODAY)
+    with serve_counted([campus], counter) as port:
+        config = tmp_path / "demo.yaml"
+        config.write_text(demo_config_yaml(campus, port=port, checklist_path=CHECKLIST), encoding="utf-8")
+        init = subprocess.run(xxgk_argv(config, pg_url, "init"), cwd=tmp_path, env=env(broker_url))
+        assert init.returncode == 0
+        pool = workers(config=config, db_url=pg_url, broker_url=broker_url, job_timeout=120)
+        worker = pool.start("lonely")
+        coordinator = subprocess.Popen(
+            xxgk_argv(config, pg_url, "crawl", "--full", "--distributed", "--today", TODAY.isoformat()),
+            cwd=tmp_path, env=env(broker_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert wait_until(lambda: crawler_children(worker.pid), timeout=120), "no crawler started"
+            assert [status for _, status in runs(pg_url)] == ["running"]
+            coordinator.send_signal(signal.SIGINT)
+            stopped = time.monotonic()
+            _out, err = coordinator.communicate(timeout=BOUND + 30)
+            took = time.monotonic() - stopped
+        finally:
+            if coordinator.poll() is None:
+                coordinator.kill()
+                coordinator.wait()
+    assert coordinator.returncode == 1, err[-3000:]
+    assert took < 15, f"the coordinator took {took:.0f} s to stop"
+    assert_one_clean_line(err, says="interrupted: the jobs not yet started were withdrawn")
+    assert [status for _, status in runs(pg_url)] == ["aborted"]
+    assert worker.poll() is None
