@@ -98,20 +98,17 @@ def recent_outcomes(
 ) -> dict[tuple[str, str], list[tuple[str, dt.datetime]]]:
     """(site key, column key) → the latest `depth` (outcome, crawl start), newest first."""
     rank = func.row_number().over(partition_by=ColumnFetch.column_id, order_by=ColumnFetch.id.desc())
-    # only this institution's fetches are ranked: a regulator's database holds thousands of others
-    institution_id = _institution_id(session, institution_key)
-    fields = (Site.key.label("site"), Column.key.label("column"), ColumnFetch.outcome, CrawlRun.started_at)
     ranked = (
-        select(*fields, rank.label("rank"))
+        select(ColumnFetch.column_id, ColumnFetch.outcome, CrawlRun.started_at, rank.label("rank"))
         .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
-        .join(Column, Column.id == ColumnFetch.column_id)
-        .join(Site, Site.id == Column.site_id)
-        .where(CrawlRun.started_at < known_by, Site.institution_id == institution_id)
+        .where(CrawlRun.started_at < known_by)
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.site, ranked.c.column, ranked.c.outcome, ranked.c.started_at)
-        .where(ranked.c.rank <= depth)
+        select(Site.key, Column.key, ranked.c.outcome, ranked.c.started_at)
+        .join(Column, Column.id == ranked.c.column_id)
+        .join(Site, Site.id == Column.site_id)
+        .where(ranked.c.rank <= depth, Site.institution_id == _institution_id(session, institution_key))
         .order_by(ranked.c.rank)
     )
     found: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}

@@ -99,12 +99,10 @@ def removed_items(session: Session, *, institution_key: str, known_by: dt.dateti
     """Items the latest readable crawl of their column did not list, while it listed items both older
     and newer (so the crawl reached past the item's place), and not listed in another column since.
     Pinned (置顶) rows do not count: an old one on the first page says nothing of how far back it read."""
-    columns = select(Column.id).where(Column.site_id.in_(_sites_of(institution_key)))
-    latest = (  # of this institution's columns only: the others' items are not read either
+    latest = (
         select(ColumnFetch.column_id, func.max(CrawlRun.started_at).label("started"))
         .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
         .where(ColumnFetch.outcome == "ok", CrawlRun.started_at < known_by)
-        .where(ColumnFetch.column_id.in_(columns))
         .group_by(ColumnFetch.column_id)
         .subquery()
     )

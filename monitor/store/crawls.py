@@ -150,18 +150,11 @@ def abort_dead_runs(session: Session, *, institution_key: str, now: dt.datetime)
 
 def column_states(session: Session, *, institution_key: str) -> dict[tuple[str, str], ColumnState]:
     """(site key, column key) → state, for every active column of the institution."""
-    columns = (  # this institution's only: a regulator's database holds thousands of others
-        select(Column.id)
-        .join(Site, Site.id == Column.site_id)
-        .join(Institution, Institution.id == Site.institution_id)
-        .where(Institution.key == institution_key)
-    )
     last_complete = (
         select(ColumnFetch.column_id, func.max(ColumnFetch.id).label("fetch_id"))
         # a walk that lost a page is not complete: the next one walks every page again, or the
         # lost page's items would sit behind settled ones forever
         .where(ColumnFetch.outcome.in_(COMPLETE), ColumnFetch.pages_failed == 0)
-        .where(ColumnFetch.column_id.in_(columns))
         .group_by(ColumnFetch.column_id)
         .subquery()
     )
