@@ -62,11 +62,11 @@ def plant(campus: DemoCampus) -> None:
     plan = _plan(campus.seed)
     today = campus.today
     made = [
-        _item(site, column, "关于2026年国家奖学金获奖学生名单的公示", today - dt.timedelta(days=1),
+        article(site, column, "关于2026年国家奖学金获奖学生名单的公示", today - dt.timedelta(days=1),
               paragraphs=_winners(plan), truth=(("id_number", 3), ("mobile", 3), ("student_number", 3))),
-        _item(site, column, "关于2026年国家助学金评审结果的公示", today - dt.timedelta(days=2),
+        article(site, column, "关于2026年国家助学金评审结果的公示", today - dt.timedelta(days=2),
               paragraphs=_masked(plan)),
-        _item(site, column, "关于2026年家庭经济困难学生认定结果的公示", today - dt.timedelta(days=3),
+        article(site, column, "关于2026年家庭经济困难学生认定结果的公示", today - dt.timedelta(days=3),
               paragraphs=("名单见附件。",), attachments=_attachments(plan, campus)),
     ]  # fmt: skip
     pinned = sum(1 for item in column.items if item.pinned)
@@ -74,7 +74,7 @@ def plant(campus: DemoCampus) -> None:
     campus.version += 1
 
 
-def _item(
+def article(
     site: DemoSite,
     column: DemoColumn,
     title: str,
@@ -84,6 +84,8 @@ def _item(
     attachments: tuple[DemoFile, ...] = (),
     truth: tuple[tuple[str, int], ...] = (),
 ) -> DemoItem:
+    """A new article of ``column`` dated ``day`` with the next record id of the site (not listed
+    yet: the caller places it); ``truth`` is the personal data planted in it in full."""
     item_id = site.next_id
     site.next_id += 1
     href = urls.article_href(

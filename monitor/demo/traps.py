@@ -85,7 +85,7 @@ def plant(campus: DemoCampus, *, day: int) -> TrapPlan:
     rng = random.Random(f"{campus.seed}:traps")  # noqa: S311 - demo paths and fake numbers
     first = campus.today
     card = files.fake_card(rng)
-    links = _article(
+    links = pii.article(
         site, column, "关于调整部分课程教学安排的通知", first - dt.timedelta(days=2),
         paragraphs=("调整后的安排见相关链接，原通知作废。",),
         attachments=(
@@ -94,7 +94,7 @@ def plant(campus: DemoCampus, *, day: int) -> TrapPlan:
                      content_type="text/html; charset=utf-8"),
         ),
     )  # fmt: skip
-    attachment = _article(
+    attachment = pii.article(
         site, column, "关于公布2026-2027学年春季学期教材征订目录的通知", first - dt.timedelta(days=4),
         paragraphs=("各学院请于两周内完成教材征订，目录见附件。",),
         attachments=(DemoFile(urls.attachment_href(rng, "pdf"), "教材征订目录.pdf", b"", missing=True),),
@@ -111,24 +111,6 @@ def plant(campus: DemoCampus, *, day: int) -> TrapPlan:
     campus.traps = plan
     campus.version += 1
     return plan
-
-
-def _article(
-    site: DemoSite,
-    column: DemoColumn,
-    title: str,
-    day: dt.date,
-    *,
-    paragraphs: tuple[str, ...],
-    attachments: tuple[DemoFile, ...] = (),
-    truth: tuple[tuple[str, int], ...] = (),
-) -> DemoItem:
-    item_id = site.next_id
-    site.next_id += 1
-    href = urls.article_href(
-        column.articles, column.number, item_id, created=day, published=day, list_path=column.path
-    )
-    return DemoItem(item_id, href, title, day, paragraphs=paragraphs, attachments=attachments, pii=truth)
 
 
 def _page_href(site: DemoSite, column: DemoColumn, day: dt.date) -> str:
@@ -151,7 +133,7 @@ def _gongshi(site: DemoSite, column: DemoColumn, day: dt.date, card: str) -> Dem
         "如有异议，请在公示期内向学生资助管理中心反映。",
     )
     title = f"关于{day.year}年{day.month}月勤工助学岗位工资发放名单的公示"
-    return _article(site, column, title, day, paragraphs=paragraphs, truth=(("bank_card", 1),))
+    return pii.article(site, column, title, day, paragraphs=paragraphs, truth=(("bank_card", 1),))
 
 
 def _insert(column: DemoColumn, item: DemoItem) -> None:
