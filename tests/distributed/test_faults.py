@@ -16,7 +16,10 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -120,10 +123,19 @@ def test_no_broker_listening_is_one_line_and_records_nothing(tmp_path: Path) -> 
     assert runs(db_url) == []
 
 
-def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_running(
-    tmp_path: Path, private_redis: tuple[str, subprocess.Popen[bytes]], workers, pg_url: str
-) -> None:
-    broker_url, broker = private_redis
+@dataclass
+class Crawling:
+    """A distributed ``crawl --full`` of the demo campus under way: its coordinator and worker."""
+
+    coordinator: subprocess.Popen[str]
+    worker: Any  # the workers fixture's process
+    counter: HostCounter
+
+
+@contextmanager
+def crawling(tmp_path: Path, broker_url: str, workers: Any, pg_url: str) -> Iterator[Crawling]:
+    """Serve the campus, start one worker and the coordinator, and yield once a crawler runs on
+    the worker; the coordinator is killed at the end if it still runs."""
     counter = HostCounter()
     campus = build_campus(today=TODAY)
     with serve_counted([campus], counter) as port:
@@ -139,18 +151,27 @@ def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_runnin
         )  # fmt: skip
         try:
             assert wait_until(lambda: crawler_children(worker.pid), timeout=120), "no crawler started"
-            assert wait_until(lambda: counter.total() > 20, timeout=120), "the crawler fetched nothing"
-            assert crawler_children(worker.pid), "the job ended before the broker died; nothing was tested"
-            assert [status for _, status in runs(pg_url)] == ["running"]
-            broker.send_signal(signal.SIGKILL)
-            broker.wait(timeout=30)
-            killed = time.monotonic()
-            _out, err = coordinator.communicate(timeout=BOUND + 30)
-            took = time.monotonic() - killed
+            yield Crawling(coordinator, worker, counter)
         finally:
             if coordinator.poll() is None:
                 coordinator.kill()
                 coordinator.wait()
+
+
+def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_running(
+    tmp_path: Path, private_redis: tuple[str, subprocess.Popen[bytes]], workers, pg_url: str
+) -> None:
+    broker_url, broker = private_redis
+    with crawling(tmp_path, broker_url, workers, pg_url) as run:
+        coordinator, worker = run.coordinator, run.worker
+        assert wait_until(lambda: run.counter.total() > 20, timeout=120), "the crawler fetched nothing"
+        assert crawler_children(worker.pid), "the job ended before the broker died; nothing was tested"
+        assert [status for _, status in runs(pg_url)] == ["running"]
+        broker.send_signal(signal.SIGKILL)
+        broker.wait(timeout=30)
+        killed = time.monotonic()
+        _out, err = coordinator.communicate(timeout=BOUND + 30)
+        took = time.monotonic() - killed
     assert coordinator.returncode == 1, err[-3000:]
     assert took < BOUND, f"the coordinator took {took:.0f} s to give up"
     assert_one_clean_line(err, says=f"lost the broker at {broker_url} mid-crawl")
@@ -167,30 +188,13 @@ def test_ctrl_c_of_the_coordinator_aborts_the_runs_in_one_line(
     """SIGINT (Ctrl-C) while a worker crawls: the coordinator exits 1 at once with one line, the run
     is ``aborted`` (not left ``running``), and the worker stays up for the next night."""
     broker_url, _ = private_redis
-    counter = HostCounter()
-    campus = build_campus(today=TODAY)
-    with serve_counted([campus], counter) as port:
-        config = tmp_path / "demo.yaml"
-        config.write_text(demo_config_yaml(campus, port=port, checklist_path=CHECKLIST), encoding="utf-8")
-        init = subprocess.run(xxgk_argv(config, pg_url, "init"), cwd=tmp_path, env=env(broker_url))
-        assert init.returncode == 0
-        pool = workers(config=config, db_url=pg_url, broker_url=broker_url, job_timeout=120)
-        worker = pool.start("lonely")
-        coordinator = subprocess.Popen(
-            xxgk_argv(config, pg_url, "crawl", "--full", "--distributed", "--today", TODAY.isoformat()),
-            cwd=tmp_path, env=env(broker_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            assert wait_until(lambda: crawler_children(worker.pid), timeout=120), "no crawler started"
-            assert [status for _, status in runs(pg_url)] == ["running"]
-            coordinator.send_signal(signal.SIGINT)
-            stopped = time.monotonic()
-            _out, err = coordinator.communicate(timeout=BOUND + 30)
-            took = time.monotonic() - stopped
-        finally:
-            if coordinator.poll() is None:
-                coordinator.kill()
-                coordinator.wait()
+    with crawling(tmp_path, broker_url, workers, pg_url) as run:
+        coordinator, worker = run.coordinator, run.worker
+        assert [status for _, status in runs(pg_url)] == ["running"]
+        coordinator.send_signal(signal.SIGINT)
+        stopped = time.monotonic()
+        _out, err = coordinator.communicate(timeout=BOUND + 30)
+        took = time.monotonic() - stopped
     assert coordinator.returncode == 1, err[-3000:]
     assert took < 15, f"the coordinator took {took:.0f} s to stop"
     assert_one_clean_line(err, says="interrupted: the jobs not yet started were withdrawn")
