@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -144,14 +142,6 @@ def section(result: dict[str, object], machine_line: str, cmd: str) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor() or "unknown CPU",
-    )  # fmt: skip
-    return f"{os.cpu_count()} cores, {cpu}, CPython {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nights", type=int, default=5)
@@ -163,7 +153,7 @@ def main() -> None:
     try:
         result = run(args, work)
         cmd = "bench/bench_links.py " + " ".join(sys.argv[1:])
-        generated = section(result, machine(), cmd.strip())
+        generated = section(result, sections.machine(), cmd.strip())
         print(generated)
         if not args.no_readme:
             sections.write(args.readme, generated, heading=HEADING, begin=BEGIN, end=END)

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -321,14 +320,6 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace, machine_lin
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor() or "unknown CPU",
-    )  # fmt: skip
-    return f"{os.cpu_count()} cores, {cpu}, CPython {platform.python_version()}"
-
-
 def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
@@ -351,7 +342,7 @@ def main() -> None:
     try:
         results = [sweep(count, args, work) for count in args.universities]
         cmd = ("bench/bench_sweep.py " + " ".join(sys.argv[1:])).strip()
-        generated = section(results, args, machine(), cmd)
+        generated = section(results, args, sections.machine(), cmd)
         print(generated)
         if not args.no_readme:
             sections.write(args.readme, generated, heading=HEADING, begin=BEGIN, end=END)

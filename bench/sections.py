@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from pathlib import Path
 
 INTRO = """# Benchmarks
@@ -24,3 +26,12 @@ def write(path: Path, generated: str, *, heading: str, begin: str, end: str) -> 
     else:
         text = text.rstrip("\n") + f"\n\n{heading}\n\n{generated}\n"
     path.write_text(text, encoding="utf-8")
+
+
+def machine() -> str:
+    """Cores, CPU model and Python of this machine, for a benchmark's "Machine:" line."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor() or "unknown CPU",
+    )  # fmt: skip
+    return f"{os.cpu_count()} cores, {cpu}, CPython {platform.python_version()}"
