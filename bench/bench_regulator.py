@@ -7,9 +7,10 @@
    3 columns each (33 columns, as 100,000 columns are about 3,000 universities), ``xxgk init``,
    then ``--items-per-column`` items per column, one finished crawl run per institution with an
    ``ok`` outcome per column, all generated in PostgreSQL (``generate_series``), titles marked as
-   classified (so the check's time is judging, not the title classifier). Timed as subprocesses
-   of the real CLI: ``xxgk check --institution inst0001`` (one institution) and ``xxgk check``
-   (every institution, one after the other, as the command does).
+   classified (so the check's time is judging, not the title classifier) and one in 25 labelled
+   as evidence of one of six checklist items. Timed as subprocesses of the real CLI:
+   ``xxgk check --institution inst0001`` (one institution) and ``xxgk check`` (every
+   institution: batched, ``checks.BATCH`` per batch of queries).
 2. The regulator page: a folder of ``--page-institutions`` institutions (33 columns each:
    3,000 are 99,000 columns), their ``institutions`` rows, and 14 days of stored checks each
    (synthetic summaries), then the dashboard over the folder (``create_app(deployment=...)``,
@@ -141,6 +142,15 @@ SELECT r.id, c.id, 'ok', 200, 1, :n, 0, r.started_at, r.finished_at, 0, 0
 FROM columns c JOIN sites s ON s.id = c.site_id JOIN crawl_runs r ON r.institution_id = s.institution_id
 """
 
+#: One item in 25 labelled as evidence of one of six checklist items (as the classifier would:
+#: a few per column per item), so the check's evidence queries have rows to rank.
+LOAD_LABELS = """
+INSERT INTO item_labels (item_id, slug, score, published_on)
+SELECT id, (ARRAY['basic-info', 'charter-and-rules', 'admission-charter-plan', 'admission-results',
+                  'development-plan', 'disclosure-annual-report'])[1 + id % 6], 0.9, published_on
+FROM items WHERE id % 25 = 0
+"""
+
 
 def load_items(url: str, per_column: int) -> float:
     start = time.perf_counter()
@@ -150,6 +160,7 @@ def load_items(url: str, per_column: int) -> float:
         conn.execute(text(LOAD_COLUMN_ITEMS))
         conn.execute(text(LOAD_RUNS))
         conn.execute(text(LOAD_FETCHES), {"n": per_column})
+        conn.execute(text(LOAD_LABELS))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()

@@ -8,6 +8,7 @@ and states its findings against those open at that time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from monitor import rules, store
 from monitor.checklist import Classifier, report_type
 from monitor.config import Campus, Column, Config, Site
 from monitor.content import content_facts
+from monitor.errors import StoreError
 from monitor.rules.pii import pii_pages
 from monitor.rules.snapshot import ColumnSnapshot, Evidence, Request, Settings, SiteSnapshot, Snapshot
 from monitor.stats import StatsTables, build_tables, statistics_year_of
@@ -123,35 +125,74 @@ def _host(display_url: str) -> str:
 
 
 def build_snapshot(session: store.Session, config: Config, *, at: dt.date) -> Snapshot:
-    known_by = end_of_day(at, config)
-    key = config.institution.id
-    facts = q.column_facts(session, institution_key=key, at=at, known_by=known_by)
-    outcomes = q.recent_outcomes(session, institution_key=key, known_by=known_by)
-    start, _ = statistics_year_of(config.institution.year_start, day=at)
-    counts = store.count_items_by_site(session, institution_key=key, start=start, end=at, known_by=known_by)
+    """The institution's snapshot as of the end of `at`."""
+    return build_snapshots(session, [config], at=at)[config.institution.id]
+
+
+#: Institutions judged per batch of queries in a check of several (bounds the memory of a batch).
+BATCH = 500
+
+
+def build_snapshots(session: store.Session, configs: Sequence[Config], *, at: dt.date) -> dict[str, Snapshot]:
+    """Institution id → its snapshot as of the end of `at`: about fifteen queries per batch of
+    institutions (those sharing a time zone and a statistics year), not fifteen each."""
+    ids = q.institution_ids(session, [c.institution.id for c in configs])
+    groups: dict[tuple[dt.datetime, dt.date], list[Config]] = {}
+    for config in configs:
+        start, _ = statistics_year_of(config.institution.year_start, day=at)
+        groups.setdefault((end_of_day(at, config), start), []).append(config)
+    found: dict[str, Snapshot] = {}
+    for (known_by, start), group in groups.items():
+        for n in range(0, len(group), BATCH):
+            batch = group[n : n + BATCH]
+            keys = [ids.get(c.institution.id, -1) for c in batch]  # -1: not in the store, nothing found
+            found.update(_snapshots(session, batch, keys, at=at, known_by=known_by, start=start))
+    return found
+
+
+def _snapshots(
+    session: store.Session,
+    configs: Sequence[Config],
+    ids: Sequence[int],
+    *,
+    at: dt.date,
+    known_by: dt.datetime,
+    start: dt.date,
+) -> dict[str, Snapshot]:
+    facts = q.column_facts(session, institutions=ids, at=at, known_by=known_by)
+    outcomes = q.recent_outcomes(session, institutions=ids, known_by=known_by)
+    counts = store.count_items_per_site(session, institutions=ids, start=start, end=at, known_by=known_by)
     before = year_before(start), year_before(at)
-    last_year = store.count_items_by_site(session, institution_key=key, start=before[0], end=before[1])
-    manual = store.manual_counts(session, institution_key=key, start=start, end=at)
-    sites = tuple(
-        _site(campus, site, facts=facts, outcomes=outcomes, counts=(counts, last_year, manual))
-        for campus, site in config.sites()
-    )
-    slugs = [item.slug for item in config.checklist.items]
-    found = q.evidence(session, institution_key=key, at=at, known_by=known_by, slugs=slugs)
-    received = register.list_requests(session, institution_key=key, end=at)
-    pii = pii_pages(store.scans.pii_rows(session, institution_key=key, known_by=known_by))
-    return Snapshot(
-        at=at,
-        institution=key,
-        checklist=config.checklist,
-        sites=sites,
-        evidence=tuple(Evidence(**vars(row)) for row in found),
-        period=(start, at),
-        settings=Settings(**config.checks.model_dump()),
-        requests=request_snapshots(received),
-        extra={"pii": pii},
-        content=content_facts(session, institution_key=key, known_by=known_by, pii=pii),
-    )
+    last_year = store.count_items_per_site(session, institutions=ids, start=before[0], end=before[1])
+    manual = store.manual_counts_per_site(session, institutions=ids, start=start, end=at)
+    slugs = {slug for config in configs for slug in (item.slug for item in config.checklist.items)}
+    found = q.evidence(session, institutions=ids, at=at, known_by=known_by, slugs=sorted(slugs))
+    received = register.requests_of(session, institutions=ids, end=at)
+    pii = {
+        i: pii_pages(rows)
+        for i, rows in store.scans.pii_rows_of(session, institutions=ids, known_by=known_by).items()
+    }
+    content = content_facts(session, institutions=ids, known_by=known_by, pii=pii)
+    snapshots = {}
+    for config, i in zip(configs, ids, strict=True):
+        per_site = (counts[i], last_year[i], manual[i])
+        own = {item.slug for item in config.checklist.items}
+        snapshots[config.institution.id] = Snapshot(
+            at=at,
+            institution=config.institution.id,
+            checklist=config.checklist,
+            sites=tuple(
+                _site(campus, site, facts=facts[i], outcomes=outcomes[i], counts=per_site)
+                for campus, site in config.sites()
+            ),
+            evidence=tuple(Evidence(**vars(row)) for row in found[i] if row.slug in own),
+            period=(start, at),
+            settings=Settings(**config.checks.model_dump()),
+            requests=request_snapshots(received[i]),
+            extra={"pii": pii[i]},
+            content=content[i],
+        )
+    return snapshots
 
 
 def request_snapshots(rows: Sequence[register.RequestRow]) -> tuple[Request, ...]:
@@ -248,31 +289,77 @@ def run_check(
 ) -> CheckResult:
     """Judge the institution as of `at`; store the check and its findings when `at` is today
     (and `persist`: reports re-judge the latest check without storing a new one)."""
+    return run_checks(session, [config], at=at, today=today, persist=persist)[0]
+
+
+def run_checks(
+    session: store.Session, configs: Sequence[Config], *, at: dt.date, today: dt.date, persist: bool = True
+) -> list[CheckResult]:
+    """`run_check` of several institutions at once (a regulator's folder), in `configs`' order:
+    the snapshots in batches of queries, every institution judged on its own, the findings of all
+    stored together."""
     if at > today:
         raise ValueError(f"cannot check a future date ({at} is after {today})")
-    labelled = classify_new(session, config)
+    if not configs:
+        return []
+    labelled = classify_new(session, configs[0])
     log.info("classified %d new titles", labelled)
-    snapshot = build_snapshot(session, config, at=at)
-    judgement = rules.judge(snapshot)
-    key = config.institution.id
+    snapshots = build_snapshots(session, configs, at=at)
+    ids = q.institution_ids(session, [c.institution.id for c in configs])
+    missing = [c.institution.id for c in configs if c.institution.id not in ids]
+    if missing and at == today and persist:
+        raise StoreError(f"institution {missing[0]!r} is not in the database: run `xxgk init` first")
     now = dt.datetime.now(dt.UTC)
-    known_by = now if at == today else end_of_day(at, config)
-    before = q.open_keys(session, institution_key=key, known_by=known_by)
-    raised = {f.key for f in judgement.findings}
-    states = {k: "ongoing" if k in before else "new" for k in raised}
-    resolved = sorted(before - raised)
-    check_id = None
+    judged = [(config, snapshots[config.institution.id]) for config in configs]
+    judgements = {config.institution.id: rules.judge(snapshot) for config, snapshot in judged}
+    opened: dict[int, set[str]] = {}
+    for known_by, group in _by_moment(configs, at=at, today=today, now=now).items():
+        opened.update(
+            q.open_keys(
+                session,
+                institutions=[ids[c.institution.id] for c in group if c.institution.id in ids],
+                known_by=known_by,
+            )
+        )
+    results = []
+    for config, snapshot in judged:
+        judgement = judgements[config.institution.id]
+        before = opened.get(ids.get(config.institution.id, -1), set())
+        raised = {f.key for f in judgement.findings}
+        states = {k: "ongoing" if k in before else "new" for k in raised}
+        results.append(CheckResult(snapshot, judgement, states, sorted(before - raised), None))
     if at == today and persist:
-        check_id = q.start_check(session, institution_key=key, at=at, now=now)
+        check_ids = q.start_checks(
+            session, institutions=[ids[c.institution.id] for c in configs], at=at, now=now
+        )
+        by_key = {key: check_ids[i] for key, i in ids.items() if i in check_ids}
         q.save_findings(
             session,
-            institution_key=key,
-            check_id=check_id,
+            checks=check_ids,
             now=now,
-            findings=[f.as_dict() for f in judgement.findings],
+            findings={
+                ids[r.snapshot.institution]: [f.as_dict() for f in r.judgement.findings] for r in results
+            },
         )
-        q.finish_check(session, check_id=check_id, summary=summary(judgement, states, resolved))
-    return CheckResult(snapshot, judgement, states, resolved, check_id)
+        q.finish_checks(
+            session,
+            summaries={
+                by_key[r.snapshot.institution]: summary(r.judgement, r.states, r.resolved) for r in results
+            },
+        )
+        results = [dataclasses.replace(r, check_id=by_key[r.snapshot.institution]) for r in results]
+    return results
+
+
+def _by_moment(
+    configs: Sequence[Config], *, at: dt.date, today: dt.date, now: dt.datetime
+) -> dict[dt.datetime, list[Config]]:
+    """Configs by the moment their open findings are read at: now for a check of today, else the
+    end of the judged day in each institution's zone."""
+    found: dict[dt.datetime, list[Config]] = {}
+    for config in configs:
+        found.setdefault(now if at == today else end_of_day(at, config), []).append(config)
+    return found
 
 
 def summary(judgement: rules.Judgement, states: dict[str, str], resolved: list[str]) -> dict[str, Any]:

@@ -38,7 +38,10 @@ class Finding:
         return f"{self.kind}:{self.subject}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, **dataclasses.asdict(self)}
+        """The finding as the store and the JSON document keep it (`detail` shared, not copied:
+        a finding is frozen and its detail never changed; a deep copy was a tenth of a check)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {"key": self.key, **fields}
 
     @classmethod
     def error(cls, rule_name: str, exc: BaseException) -> Finding:

@@ -69,13 +69,21 @@ def _institution_id(session: Session, key: str) -> int | None:
     return session.scalar(select(Institution.id).where(Institution.key == key))
 
 
+def institution_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    """Institution key → its row id, for the keys the store knows (a batched check's scope)."""
+    wanted = list(keys)
+    rows = session.execute(select(Institution.key, Institution.id).where(Institution.key.in_(wanted)))
+    return {key: institution_id for key, institution_id in rows}
+
+
 def column_facts(
-    session: Session, *, institution_key: str, at: dt.date, known_by: dt.datetime
-) -> dict[tuple[str, str], ColumnFacts]:
-    """(site key, column key) → items, undated items and newest date (not after `at`)."""
+    session: Session, *, institutions: Sequence[int], at: dt.date, known_by: dt.datetime
+) -> dict[int, dict[tuple[str, str], ColumnFacts]]:
+    """Institution id → (site key, column key) → items, undated items and newest date (not after `at`)."""
     newest = func.max(case((Item.published_on <= at, Item.published_on)))
     rows = session.execute(
         select(
+            Site.institution_id,
             Site.key,
             Column.key,
             func.count(),
@@ -86,17 +94,20 @@ def column_facts(
         .join(Item, Item.id == ColumnItem.item_id)
         .join(Column, Column.id == ColumnItem.column_id)
         .join(Site, Site.id == Column.site_id)
-        .where(Site.institution_id == _institution_id(session, institution_key))
+        .where(Site.institution_id.in_(institutions))
         .where(ColumnItem.first_seen_at < known_by)
-        .group_by(Site.key, Column.key)
+        .group_by(Site.institution_id, Site.key, Column.key)
     )
-    return {(site, column): ColumnFacts(n, undated, day) for site, column, n, undated, day in rows}
+    found: dict[int, dict[tuple[str, str], ColumnFacts]] = {i: {} for i in institutions}
+    for institution, site, column, n, undated, day in rows:
+        found[institution][(site, column)] = ColumnFacts(n, undated, day)
+    return found
 
 
 def recent_outcomes(
-    session: Session, *, institution_key: str, known_by: dt.datetime, depth: int = 10
-) -> dict[tuple[str, str], list[tuple[str, dt.datetime]]]:
-    """(site key, column key) → the latest `depth` (outcome, crawl start), newest first."""
+    session: Session, *, institutions: Sequence[int], known_by: dt.datetime, depth: int = 10
+) -> dict[int, dict[tuple[str, str], list[tuple[str, dt.datetime]]]]:
+    """Institution id → (site key, column key) → the latest `depth` (outcome, crawl start), newest first."""
     rank = func.row_number().over(partition_by=ColumnFetch.column_id, order_by=ColumnFetch.id.desc())
     ranked = (
         select(ColumnFetch.column_id, ColumnFetch.outcome, CrawlRun.started_at, rank.label("rank"))
@@ -105,15 +116,15 @@ def recent_outcomes(
         .subquery()
     )
     rows = session.execute(
-        select(Site.key, Column.key, ranked.c.outcome, ranked.c.started_at)
+        select(Site.institution_id, Site.key, Column.key, ranked.c.outcome, ranked.c.started_at)
         .join(Column, Column.id == ranked.c.column_id)
         .join(Site, Site.id == Column.site_id)
-        .where(ranked.c.rank <= depth, Site.institution_id == _institution_id(session, institution_key))
+        .where(ranked.c.rank <= depth, Site.institution_id.in_(institutions))
         .order_by(ranked.c.rank)
     )
-    found: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
-    for site, column, outcome, started in rows:
-        found.setdefault((site, column), []).append((outcome, started))
+    found: dict[int, dict[tuple[str, str], list[tuple[str, dt.datetime]]]] = {i: {} for i in institutions}
+    for institution, site, column, outcome, started in rows:
+        found[institution].setdefault((site, column), []).append((outcome, started))
     return found
 
 
@@ -166,20 +177,67 @@ def store_labels(
 def evidence(
     session: Session,
     *,
-    institution_key: str,
+    institutions: Sequence[int],
     at: dt.date,
     known_by: dt.datetime,
     slugs: Iterable[str],
     per_slug: int = 50,
-) -> list[EvidenceRow]:
-    """Per checklist slug, its newest `per_slug` labelled items dated by `at` (then undated ones).
+) -> dict[int, list[EvidenceRow]]:
+    """Institution id → per checklist slug, its newest `per_slug` labelled items dated by `at`
+    (then undated ones), slug by slug in the order given.
 
-    Per slug one small query for the dated items, walking the (slug, published_on) index
-    backwards and stopping after `per_slug` rows, and one for undated items only when there are
-    too few. Ordered with the undated ones in the same statement, SQLite joined and sorted every
-    labelled item of the slug first: seconds on a million items.
+    One institution: per slug one small query for the dated items, walking the (slug,
+    published_on) index backwards and stopping after `per_slug` rows, and one for undated items
+    only when there are too few (ordered with the undated ones in the same statement, SQLite
+    joined and sorted every labelled item of the slug first: seconds on a million items).
+    Several (a regulator's check): one statement ranking every label of the institutions per
+    (institution, slug), as 50 walks per institution are 150,000 queries for 3,000 of them.
     """
-    institution_id = _institution_id(session, institution_key)
+    slugs = list(slugs)
+    if len(institutions) == 1:
+        return {institutions[0]: _evidence_of_one(session, institutions[0], at, known_by, slugs, per_slug)}
+    rank = func.row_number().over(
+        partition_by=(Site.institution_id, ItemLabel.slug),
+        order_by=(ItemLabel.published_on.desc().nulls_last(), ItemLabel.item_id.desc()),
+    )
+    ranked = (
+        select(Site.institution_id, ItemLabel.slug, ItemLabel.item_id, rank.label("rank"))
+        .join(Item, Item.id == ItemLabel.item_id)
+        .join(Site, Site.id == Item.site_id)
+        .where(Site.institution_id.in_(institutions), ItemLabel.slug.in_(slugs))
+        .where(Item.first_seen_at < known_by)
+        .where(or_(ItemLabel.published_on <= at, ItemLabel.published_on.is_(None)))
+        .subquery()
+    )
+    first_column = (
+        select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == Item.id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            ranked.c.institution_id,
+            ranked.c.rank,
+            ranked.c.slug,
+            Site.key,
+            Column.key,
+            Item.url,
+            Item.title,
+            Item.published_on,
+        )
+        .join(Item, Item.id == ranked.c.item_id)
+        .join(Site, Site.id == Item.site_id)
+        .join(Column, Column.id == first_column)
+        .where(ranked.c.rank <= per_slug)
+    )
+    order = {slug: n for n, slug in enumerate(slugs)}
+    ranked_rows: dict[int, list[tuple[int, int, EvidenceRow]]] = {i: [] for i in institutions}
+    for institution, n, *row in rows:
+        ranked_rows[institution].append((order[row[0]], n, EvidenceRow(*row)))
+    return {i: [row for _, _, row in sorted(found, key=lambda r: r[:2])] for i, found in ranked_rows.items()}
+
+
+def _evidence_of_one(
+    session: Session, institution_id: int, at: dt.date, known_by: dt.datetime, slugs: list[str], per_slug: int
+) -> list[EvidenceRow]:
     first_column = (
         select(func.min(ColumnItem.column_id)).where(ColumnItem.item_id == Item.id).scalar_subquery()
     )
@@ -234,73 +292,109 @@ def report_type_counts(
 # ----------------------------------------------------------------------------- findings
 
 
-def open_keys(session: Session, *, institution_key: str, known_by: dt.datetime) -> set[str]:
-    """Keys of the findings that were open at `known_by`."""
-    rows = session.scalars(
-        select(Finding.key).where(
-            Finding.institution_id == _institution_id(session, institution_key),
+def open_keys(session: Session, *, institutions: Sequence[int], known_by: dt.datetime) -> dict[int, set[str]]:
+    """Institution id → keys of its findings that were open at `known_by`."""
+    rows = session.execute(
+        select(Finding.institution_id, Finding.key).where(
+            Finding.institution_id.in_(institutions),
             Finding.first_seen_at < known_by,
             or_(Finding.resolved_at.is_(None), Finding.resolved_at >= known_by),
         )
     )
-    return set(rows)
+    found: dict[int, set[str]] = {i: set() for i in institutions}
+    for institution, key in rows:
+        found[institution or 0].add(key)
+    return found
+
+
+def start_checks(
+    session: Session, *, institutions: Sequence[int], at: dt.date, now: dt.datetime
+) -> dict[int, int]:
+    """One new check run per institution: institution id → check run id."""
+    runs = [CheckRun(institution_id=i, at=at, created_at=now, summary={}) for i in institutions]
+    session.add_all(runs)
+    session.flush()
+    return {run.institution_id: run.id for run in runs if run.institution_id is not None}
 
 
 def start_check(session: Session, *, institution_key: str, at: dt.date, now: dt.datetime) -> int:
-    run = CheckRun(
-        institution_id=_institution_id(session, institution_key), at=at, created_at=now, summary={}
-    )
-    session.add(run)
-    session.flush()
-    return run.id
+    institution_id = _institution_id(session, institution_key)
+    if institution_id is None:
+        raise LookupError(f"no institution {institution_key!r} in the database")
+    return start_checks(session, institutions=[institution_id], at=at, now=now)[institution_id]
+
+
+def finish_checks(session: Session, *, summaries: dict[int, dict[str, Any]]) -> None:
+    """Store each check run's summary (check run id → summary), in one statement."""
+    if summaries:
+        session.execute(update(CheckRun), [{"id": i, "summary": summary} for i, summary in summaries.items()])
 
 
 def finish_check(session: Session, *, check_id: int, summary: dict[str, Any]) -> None:
-    session.execute(update(CheckRun).where(CheckRun.id == check_id).values(summary=summary))
+    finish_checks(session, summaries={check_id: summary})
 
 
 def save_findings(
     session: Session,
     *,
-    institution_key: str,
-    check_id: int,
+    checks: dict[int, int],
     now: dt.datetime,
-    findings: Iterable[dict[str, Any]],
+    findings: dict[int, Iterable[dict[str, Any]]],
 ) -> None:
-    """Upsert this check's findings (dicts with key, kind, subject, severity, message, site, column,
+    """Upsert each institution's findings of this check (`checks`: institution id → check run id;
+    `findings`: institution id → dicts with key, kind, subject, severity, message, site, column,
     slug, detail) and resolve the open ones it no longer raises. Nothing is ever deleted."""
-    institution_id = _institution_id(session, institution_key)
-    existing = {
-        f.key: f for f in session.scalars(select(Finding).where(Finding.institution_id == institution_id))
-    }
-    sites, columns = _ids(session, institution_id)
-    seen = set()
-    for found in findings:
-        seen.add(found["key"])
-        row = existing.get(found["key"])
-        if row is None:
-            row = Finding(
-                institution_id=institution_id, key=found["key"], first_seen_at=now, first_check_id=check_id
+    institutions = list(checks)
+    existing: dict[int, dict[str, Finding]] = {i: {} for i in institutions}
+    for stored in session.scalars(select(Finding).where(Finding.institution_id.in_(institutions))):
+        existing[stored.institution_id or 0][stored.key] = stored
+    sites, columns = _ids(session, institutions)
+    for institution_id, check_id in checks.items():
+        known = existing[institution_id]
+        seen = set()
+        for found in findings.get(institution_id, ()):
+            seen.add(found["key"])
+            row: Finding | None = known.get(found["key"])
+            if row is None:
+                row = Finding(
+                    institution_id=institution_id,
+                    key=found["key"],
+                    first_seen_at=now,
+                    first_check_id=check_id,
+                )
+                session.add(row)
+            elif row.resolved_at is not None:  # back again: a new episode
+                row.first_seen_at, row.first_check_id, row.resolved_at = now, check_id, None
+                row.acknowledged_at = row.acknowledged_by = row.ack_note = None
+            _fill(
+                row,
+                found,
+                check_id=check_id,
+                now=now,
+                sites=sites.get(institution_id, {}),
+                columns=columns.get(institution_id, {}),
             )
-            session.add(row)
-        elif row.resolved_at is not None:  # back again: a new episode
-            row.first_seen_at, row.first_check_id, row.resolved_at = now, check_id, None
-            row.acknowledged_at = row.acknowledged_by = row.ack_note = None
-        _fill(row, found, check_id=check_id, now=now, sites=sites, columns=columns)
-    for key, row in existing.items():
-        if key not in seen and row.resolved_at is None:
-            row.resolved_at = now
+        for key, row in known.items():
+            if key not in seen and row.resolved_at is None:
+                row.resolved_at = now
 
 
-def _ids(session: Session, institution_id: int | None) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
-    site_rows = session.execute(select(Site.key, Site.id).where(Site.institution_id == institution_id))
-    sites = {key: site_id for key, site_id in site_rows}
-    column_rows = session.execute(
-        select(Site.key, Column.key, Column.id)
+def _ids(
+    session: Session, institutions: Sequence[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[tuple[str, str], int]]]:
+    sites: dict[int, dict[str, int]] = {}
+    for institution, key, site_id in session.execute(
+        select(Site.institution_id, Site.key, Site.id).where(Site.institution_id.in_(institutions))
+    ):
+        sites.setdefault(institution, {})[key] = site_id
+    columns: dict[int, dict[tuple[str, str], int]] = {}
+    for institution, site, column, column_id in session.execute(
+        select(Site.institution_id, Site.key, Column.key, Column.id)
         .join(Site, Site.id == Column.site_id)
-        .where(Site.institution_id == institution_id)
-    )
-    return sites, {(s, c): column_id for s, c, column_id in column_rows}
+        .where(Site.institution_id.in_(institutions))
+    ):
+        columns.setdefault(institution, {})[(site, column)] = column_id
+    return sites, columns
 
 
 def _fill(

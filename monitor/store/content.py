@@ -7,8 +7,9 @@ The crawler records what it saw (dates and titles through ``repo.upsert_items``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from monitor.store.models import Column, ColumnFetch, ColumnItem, CrawlRun, Inst
 
 #: Reasons that say the check was refused (an anti-bot wall, robots.txt), not that the link is broken.
 UNJUDGED = ("blocked", "robots_disallowed")
+T = TypeVar("T")
 #: A failing link is checked again on the next night, not in a second crawl of the same night.
 RETRY_AFTER = dt.timedelta(hours=12)
 
@@ -66,18 +68,28 @@ class LinkResult:
     http_status: int | None = None
 
 
-def _sites_of(institution_key: str) -> Select[int]:
-    return (
-        select(Site.id)
-        .join(Institution, Institution.id == Site.institution_id)
-        .where(Institution.key == institution_key)
-    )
+def _sites_of(institutions: Sequence[int]) -> Select[int]:
+    return select(Site.id).where(Site.institution_id.in_(institutions))
 
 
-def changed_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[ChangedRow]:
-    """Items whose printed date or title differs from the first recorded one (changed before `known_by`)."""
+def _grouped(
+    institutions: Sequence[int], rows: Iterable[Sequence[Any]], make: Callable[..., T]
+) -> dict[int, list[T]]:
+    """Rows whose first value is the institution id → institution id → `make(*rest)` in order."""
+    found: dict[int, list[T]] = {i: [] for i in institutions}
+    for institution, *rest in rows:
+        found[institution].append(make(*rest))
+    return found
+
+
+def changed_items(
+    session: Session, *, institutions: Sequence[int], known_by: dt.datetime
+) -> dict[int, list[ChangedRow]]:
+    """Institution id → its items whose printed date or title differs from the first recorded one
+    (changed before `known_by`)."""
     query = (
         select(
+            Site.institution_id,
             Site.key,
             Item.url,
             Item.title,
@@ -88,16 +100,19 @@ def changed_items(session: Session, *, institution_key: str, known_by: dt.dateti
             Item.title_changed_at,
         )
         .join(Site, Site.id == Item.site_id)
-        .where(Item.site_id.in_(_sites_of(institution_key)))
+        .where(Item.site_id.in_(_sites_of(institutions)))
         .where(or_(Item.date_changed_at < known_by, Item.title_changed_at < known_by))
         .order_by(Site.key, Item.url)
     )
-    return [ChangedRow(*row) for row in session.execute(query)]
+    return _grouped(institutions, session.execute(query), ChangedRow)
 
 
-def removed_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[RemovedRow]:
-    """Items the latest readable crawl of their column did not list, while it listed items both older
-    and newer (so the crawl reached past the item's place), and not listed in another column since.
+def removed_items(
+    session: Session, *, institutions: Sequence[int], known_by: dt.datetime
+) -> dict[int, list[RemovedRow]]:
+    """Institution id → its items the latest readable crawl of their column did not list, while it
+    listed items both older and newer (so the crawl reached past the item's place), and not listed
+    in another column since.
     Pinned (置顶) rows do not count: an old one on the first page says nothing of how far back it read."""
     latest = (
         select(ColumnFetch.column_id, func.max(CrawlRun.started_at).label("started"))
@@ -120,6 +135,7 @@ def removed_items(session: Session, *, institution_key: str, known_by: dt.dateti
     )
     query = (
         select(
+            Site.institution_id,
             Site.key,
             Column.key,
             Item.url,
@@ -134,18 +150,19 @@ def removed_items(session: Session, *, institution_key: str, known_by: dt.dateti
         .join(Site, Site.id == Column.site_id)
         .join(latest, latest.c.column_id == ColumnItem.column_id)
         .join(seen, seen.c.column_id == ColumnItem.column_id)
-        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(Site.id.in_(_sites_of(institutions)))
         .where(ColumnItem.last_seen_at < latest.c.started, Item.last_seen_at < latest.c.started)
         .where(Item.published_on > seen.c.oldest, Item.published_on < seen.c.newest)
         .order_by(Site.key, Column.key, Item.published_on.desc())
     )
-    return [RemovedRow(*row) for row in session.execute(query)]
+    return _grouped(institutions, session.execute(query), RemovedRow)
 
 
-def failing_links(session: Session, *, institution_key: str) -> list[LinkRow]:
-    """Links whose latest check failed, worst first (most failures in a row)."""
+def failing_links(session: Session, *, institutions: Sequence[int]) -> dict[int, list[LinkRow]]:
+    """Institution id → its links whose latest check failed, worst first (most failures in a row)."""
     query = (
         select(
+            Site.institution_id,
             Site.key,
             LinkCheck.url,
             LinkCheck.page_url,
@@ -157,24 +174,27 @@ def failing_links(session: Session, *, institution_key: str) -> list[LinkRow]:
             LinkCheck.checked_at,
         )
         .join(Site, Site.id == LinkCheck.site_id)
-        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(Site.id.in_(_sites_of(institutions)))
         .where(LinkCheck.failures > 0)
         .order_by(Site.key, LinkCheck.failures.desc(), LinkCheck.url)
     )
-    return [LinkRow(*row) for row in session.execute(query)]
+    return _grouped(institutions, session.execute(query), LinkRow)
 
 
-def link_tallies(session: Session, *, institution_key: str) -> dict[str, tuple[int, int]]:
-    """Site key → (links checked at least once, links failing twice or more in a row)."""
+def link_tallies(session: Session, *, institutions: Sequence[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Institution id → site key → (links checked at least once, links failing twice or more in a row)."""
     broken = func.count().filter(LinkCheck.failures >= 2)
     query = (
-        select(Site.key, func.count(), broken)
+        select(Site.institution_id, Site.key, func.count(), broken)
         .join(Site, Site.id == LinkCheck.site_id)
-        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(Site.id.in_(_sites_of(institutions)))
         .where(LinkCheck.checked_at.is_not(None))
-        .group_by(Site.key)
+        .group_by(Site.institution_id, Site.key)
     )
-    return {site: (checked, bad) for site, checked, bad in session.execute(query)}
+    found: dict[int, dict[str, tuple[int, int]]] = {i: {} for i in institutions}
+    for institution, site, checked, bad in session.execute(query):
+        found[institution][site] = (checked, bad)
+    return found
 
 
 def links_due(
@@ -297,21 +317,25 @@ class GongshiRow:
     period: dict[str, object]
 
 
-def gongshi_items(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[GongshiRow]:
-    """Items whose page states a 公示期 (read before `known_by`) and whose latest link check did not fail."""
+def gongshi_items(
+    session: Session, *, institutions: Sequence[int], known_by: dt.datetime
+) -> dict[int, list[GongshiRow]]:
+    """Institution id → its items whose page states a 公示期 (read before `known_by`) and whose
+    latest link check did not fail."""
     query = (
-        select(Site.key, Item.url, Item.title, Item.published_on, Item.gongshi_period)
+        select(Site.institution_id, Site.key, Item.url, Item.title, Item.published_on, Item.gongshi_period)
         .join(Site, Site.id == Item.site_id)
         .outerjoin(LinkCheck, (LinkCheck.site_id == Item.site_id) & (LinkCheck.url == Item.url))
-        .where(Site.id.in_(_sites_of(institution_key)))
+        .where(Site.id.in_(_sites_of(institutions)))
         .where(Item.gongshi_period.is_not(None), Item.gongshi_read_at < known_by)
         .where(or_(LinkCheck.id.is_(None), LinkCheck.failures == 0))
         .order_by(Site.key, Item.url)
     )
-    return [
-        GongshiRow(site, url, title, day, dict(period or {}))
-        for site, url, title, day, period in session.execute(query)
-    ]
+    return _grouped(
+        institutions,
+        session.execute(query),
+        lambda site, url, title, day, period: GongshiRow(site, url, title, day, dict(period or {})),
+    )
 
 
 def failed_due(session: Session, *, site_id: int, now: dt.datetime) -> list[tuple[str, bool]]:

@@ -426,29 +426,61 @@ def count_items_by_site(
     Retired sites count too: a period in the past is counted as it was published. With
     `known_by`, only items first seen before that moment count (a check as of a past date).
     """
+    ids = _ids_of(session, institution_key)
+    counts = count_items_per_site(session, institutions=ids, start=start, end=end, known_by=known_by)
+    return counts[ids[0]] if ids else {}
+
+
+def count_items_per_site(
+    session: Session,
+    *,
+    institutions: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    known_by: dt.datetime | None = None,
+) -> dict[int, dict[str, int]]:
+    """`count_items_by_site` of several institutions at once: institution id → site key → items."""
     query = (
-        select(Site.key, func.count(Item.id))
+        select(Site.institution_id, Site.key, func.count(Item.id))
         .join(Site, Item.site_id == Site.id)
-        .join(Institution, Site.institution_id == Institution.id)
-        .where(Institution.key == institution_key, Item.published_on.between(start, end))
-        .group_by(Site.key)
+        .where(Site.institution_id.in_(institutions), Item.published_on.between(start, end))
+        .group_by(Site.institution_id, Site.key)
     )
     if known_by is not None:
         query = query.where(Item.first_seen_at < known_by)
-    return {key: count for key, count in session.execute(query)}
+    found: dict[int, dict[str, int]] = {i: {} for i in institutions}
+    for institution, key, count in session.execute(query):
+        found[institution][key] = count
+    return found
+
+
+def _ids_of(session: Session, institution_key: str) -> list[int]:
+    return list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
 
 
 def manual_counts(session: Session, *, institution_key: str, start: dt.date, end: dt.date) -> dict[str, int]:
     """Hand-imported counts per site key whose period is exactly [start, end]."""
+    ids = _ids_of(session, institution_key)
+    return manual_counts_per_site(session, institutions=ids, start=start, end=end)[ids[0]] if ids else {}
+
+
+def manual_counts_per_site(
+    session: Session, *, institutions: Sequence[int], start: dt.date, end: dt.date
+) -> dict[int, dict[str, int]]:
+    """`manual_counts` of several institutions at once: institution id → site key → count."""
     query = (
-        select(Site.key, ManualCount.count)
+        select(Site.institution_id, Site.key, ManualCount.count)
         .join(Site, ManualCount.site_id == Site.id)
-        .join(Institution, Site.institution_id == Institution.id)
         .where(
-            Institution.key == institution_key, ManualCount.period_from == start, ManualCount.period_to == end
+            Site.institution_id.in_(institutions),
+            ManualCount.period_from == start,
+            ManualCount.period_to == end,
         )
     )
-    return {key: count for key, count in session.execute(query)}
+    found: dict[int, dict[str, int]] = {i: {} for i in institutions}
+    for institution, key, count in session.execute(query):
+        found[institution][key] = count
+    return found
 
 
 def set_manual_count(

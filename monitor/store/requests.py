@@ -9,6 +9,7 @@ are when the office recorded them (UTC).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -104,17 +105,27 @@ def list_requests(
     session: Session, *, institution_key: str, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[RequestRow]:
     """Requests received in [start, end] (either open), oldest first."""
+    ids = list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
+    return requests_of(session, institutions=ids, start=start, end=end)[ids[0]] if ids else []
+
+
+def requests_of(
+    session: Session, *, institutions: Sequence[int], start: dt.date | None = None, end: dt.date | None = None
+) -> dict[int, list[RequestRow]]:
+    """`list_requests` of several institutions at once: institution id → its requests, oldest first."""
     query = (
         select(DisclosureRequest)
-        .join(Institution, Institution.id == DisclosureRequest.institution_id)
-        .where(Institution.key == institution_key)
+        .where(DisclosureRequest.institution_id.in_(institutions))
         .order_by(DisclosureRequest.received_on, DisclosureRequest.id)
     )
     if start is not None:
         query = query.where(DisclosureRequest.received_on >= start)
     if end is not None:
         query = query.where(DisclosureRequest.received_on <= end)
-    return [_row(row) for row in session.scalars(query)]
+    found: dict[int, list[RequestRow]] = {i: [] for i in institutions}
+    for row in session.scalars(query):
+        found[row.institution_id].append(_row(row))
+    return found
 
 
 def _row(row: DisclosureRequest) -> RequestRow:

@@ -189,8 +189,17 @@ def record_scan(session: Session, *, record: ScanRecord, now: dt.datetime) -> No
 
 def pii_rows(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[PiiRow]:
     """Every kind of personal data found (in full or masked) by scans before ``known_by``, by URL."""
+    ids = list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
+    return pii_rows_of(session, institutions=ids, known_by=known_by)[ids[0]] if ids else []
+
+
+def pii_rows_of(
+    session: Session, *, institutions: Sequence[int], known_by: dt.datetime
+) -> dict[int, list[PiiRow]]:
+    """`pii_rows` of several institutions at once: institution id → its rows."""
     query = (
         select(
+            Site.institution_id,
             Site.key,
             Item.url,
             Item.title,
@@ -206,14 +215,13 @@ def pii_rows(session: Session, *, institution_key: str, known_by: dt.datetime) -
         .join(ContentScan, ContentScan.id == PiiCount.scan_id)
         .join(Item, Item.id == ContentScan.item_id)
         .join(Site, Site.id == Item.site_id)
-        .join(Institution, Institution.id == Site.institution_id)
-        .where(Institution.key == institution_key, ContentScan.scanned_at < known_by)
+        .where(Site.institution_id.in_(institutions), ContentScan.scanned_at < known_by)
         .order_by(Site.position, Item.id, ContentScan.url, PiiCount.kind)
     )
-    return [
-        PiiRow(s, iu, t, u, a, k, le, m, tuple(p or ()), tuple(e or ()), at)
-        for s, iu, t, u, a, k, le, m, p, e, at in session.execute(query)
-    ]
+    found: dict[int, list[PiiRow]] = {i: [] for i in institutions}
+    for i, s, iu, t, u, a, k, le, m, p, e, at in session.execute(query):
+        found[i].append(PiiRow(s, iu, t, u, a, k, le, m, tuple(p or ()), tuple(e or ()), at))
+    return found
 
 
 def scan_totals(session: Session, *, institution_key: str) -> dict[str, int]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor import score, store
+from monitor import checks, score, store
 from monitor.demo.institutions import demo_copies, write_folder
 from monitor.demo.institutions import serving as serving_copies
 from monitor.deployment import load_deployment
@@ -207,3 +207,24 @@ def test_the_cli_lists_users_with_their_institution(dashboard: Served) -> None:
     )  # fmt: skip
     assert code == 1
     assert "choose one with --institution ID" in out
+
+
+def test_a_check_of_the_whole_folder_judges_each_institution_as_alone(dashboard: Served) -> None:
+    """`xxgk check` over a folder batches its queries (issue 14: 3,000 institutions in a minute):
+    every institution's snapshot, verdicts and findings equal those of a check of it alone."""
+    configs = load_deployment(dashboard.folder).institutions
+    engine = store.connect(dashboard.db_url)
+    try:
+        with store.sessions(engine)() as session:
+            together = checks.run_checks(session, configs, at=TODAY, today=TODAY, persist=False)
+            alone = [
+                checks.run_check(session, config, at=TODAY, today=TODAY, persist=False) for config in configs
+            ]
+    finally:
+        engine.dispose()
+    assert [r.snapshot.institution for r in together] == ["demo1", "demo2", "demo3"]
+    assert sum(len(r.snapshot.evidence) for r in together) > 0  # demo1's crawl holds checklist evidence
+    for batched, single in zip(together, alone, strict=True):
+        assert batched.snapshot == single.snapshot
+        assert batched.judgement == single.judgement
+        assert (batched.states, batched.resolved) == (single.states, single.resolved)
