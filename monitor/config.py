@@ -44,6 +44,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SPACE = re.compile(r"\s")  # as str.isspace: a regulator's folder holds 100,000 URLs
 _HOST_PATH = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/\S*)?$")
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -68,7 +69,7 @@ def _check_email(value: str) -> str:
 
 def _check_http_url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+    if parts.scheme not in ("http", "https") or not parts.hostname or _SPACE.search(value):
         raise ValueError("expected an absolute http:// or https:// URL")
     return value
 

@@ -114,10 +114,12 @@ def removed_items(
     listed items both older and newer (so the crawl reached past the item's place), and not listed
     in another column since.
     Pinned (置顶) rows do not count: an old one on the first page says nothing of how far back it read."""
-    latest = (
+    columns = select(Column.id).where(Column.site_id.in_(_sites_of(institutions)))
+    latest = (  # of the institutions' columns only: of every column, 4.7 s for one of 3,000 institutions
         select(ColumnFetch.column_id, func.max(CrawlRun.started_at).label("started"))
         .join(CrawlRun, CrawlRun.id == ColumnFetch.crawl_run_id)
         .where(ColumnFetch.outcome == "ok", CrawlRun.started_at < known_by)
+        .where(ColumnFetch.column_id.in_(columns))
         .group_by(ColumnFetch.column_id)
         .subquery()
     )
