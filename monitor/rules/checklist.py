@@ -104,12 +104,25 @@ def item_status(item: ChecklistItem, snapshot: Snapshot) -> ItemStatus:
 
 
 def checklist_statuses(snapshot: Snapshot) -> tuple[ItemStatus, ...]:
-    """Judge every item of the snapshot's checklist, in checklist order."""
+    """Judge every item of the snapshot's checklist, in checklist order.
+
+    Three rules and the check document ask for them in one judgement: the statuses of the last
+    snapshot judged are kept (one slot, by identity: a snapshot is frozen), not judged thrice.
+    """
+    global _last
+    last = _last
+    if last is not None and last[0] is snapshot:
+        return last[1]
     mapped, found = mapped_columns(snapshot), evidence_by_slug(snapshot)
-    return tuple(
+    statuses = tuple(
         _judge_item(item, snapshot.at, mapped.get(item.slug, []), found.get(item.slug, []))
         for item in snapshot.checklist.items
     )
+    _last = (snapshot, statuses)
+    return statuses
+
+
+_last: tuple[Snapshot, tuple[ItemStatus, ...]] | None = None
 
 
 def _judge_item(

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from monitor.store.models import (
@@ -351,7 +352,7 @@ def save_findings(
     institutions = list(checks)
     existing: dict[int, dict[str, Any]] = {i: {} for i in institutions}
     for stored in session.execute(
-        select(Finding.id, Finding.institution_id, Finding.key, Finding.resolved_at).where(
+        select(Finding.id, Finding.institution_id, Finding.key, Finding.resolved_at, *_FIELDS).where(
             Finding.institution_id.in_(institutions)
         )
     ):
@@ -359,6 +360,7 @@ def save_findings(
     sites, columns = _ids(session, institutions)
     added: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
+    touched: dict[int, list[int]] = {}  # check id → findings raised again exactly as they were
     for institution_id, check_id in checks.items():
         known = existing[institution_id]
         seen = set()
@@ -367,8 +369,11 @@ def save_findings(
             values = _values(
                 found, sites=sites.get(institution_id, {}), columns=columns.get(institution_id, {})
             )
-            values.update(last_seen_at=now, last_check_id=check_id)
             row = known.get(found["key"])
+            if row is not None and row.resolved_at is None and _unchanged(row, values):
+                touched.setdefault(check_id, []).append(row.id)
+                continue
+            values.update(last_seen_at=now, last_check_id=check_id)
             if row is None:
                 added.append(
                     {
@@ -404,6 +409,41 @@ def save_findings(
         by_keys.setdefault(tuple(sorted(values)), []).append(values)
     for rows in by_keys.values():
         session.execute(update(Finding), rows)
+    _touch(session, touched, now=now)
+
+
+#: What a check may change in a finding raised again, besides when it was last seen.
+_FIELDS = (
+    Finding.kind,
+    Finding.subject,
+    Finding.severity,
+    Finding.message,
+    Finding.detail,
+    Finding.slug,
+    Finding.site_id,
+    Finding.column_id,
+)
+
+
+def _unchanged(row: Any, values: dict[str, Any]) -> bool:
+    return all(getattr(row, column.key) == values[column.key] for column in _FIELDS)
+
+
+def _touch(session: Session, touched: dict[int, list[int]], *, now: dt.datetime) -> None:
+    """Mark the findings raised again unchanged as seen by their check: on PostgreSQL one
+    statement per check (``id = ANY(array)``), elsewhere an update per finding by primary key."""
+    if not touched:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        statement = (
+            update(Finding.__table__)  # type: ignore[arg-type]
+            .where(Finding.id == func.any(bindparam("ids", type_=postgresql.ARRAY(Integer))))
+            .values(last_seen_at=bindparam("seen"), last_check_id=bindparam("check"))
+        )
+        session.execute(statement, [{"ids": ids, "seen": now, "check": c} for c, ids in touched.items()])
+        return
+    rows = [{"id": i, "last_seen_at": now, "last_check_id": c} for c, ids in touched.items() for i in ids]
+    session.execute(update(Finding), rows)
 
 
 def _values(
