@@ -23,10 +23,16 @@ class _StrictLoader(yaml.SafeLoader):
     """A SafeLoader that refuses duplicate keys in a mapping."""
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR:
+            key: Any = key_node.value  # what the str constructor returns, without its call per key
+        else:
+            key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, Hashable):  # ? [a] or {[a]: b}: PyYAML's own check comes too late here
             raise yaml.constructor.ConstructorError(
                 None, None, f"a {type(key).__name__} cannot be a key", key_node.start_mark
