@@ -148,6 +148,7 @@ def crawling(tmp_path: Path, broker_url: str, workers: Any, pg_url: str) -> Iter
         coordinator = subprocess.Popen(
             xxgk_argv(config, pg_url, "crawl", "--full", "--distributed", "--today", TODAY.isoformat()),
             cwd=tmp_path, env=env(broker_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_interruptible,
         )  # fmt: skip
         try:
             assert wait_until(lambda: crawler_children(worker.pid), timeout=120), "no crawler started"
@@ -156,6 +157,13 @@ def crawling(tmp_path: Path, broker_url: str, workers: Any, pg_url: str) -> Iter
             if coordinator.poll() is None:
                 coordinator.kill()
                 coordinator.wait()
+
+
+def _interruptible() -> None:
+    """In the coordinator's child before exec: SIGINT back to its default, as in a terminal. A
+    shell's background job (the suite run by a script with ``&``) ignores SIGINT, a child inherits
+    that, and Python then never raises KeyboardInterrupt: Ctrl-C would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_the_broker_dying_mid_crawl_ends_it_with_one_line_and_no_run_left_running(
