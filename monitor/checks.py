@@ -139,6 +139,12 @@ def build_snapshots(session: store.Session, configs: Sequence[Config], *, at: dt
     """Institution id → its snapshot as of the end of `at`: about fifteen queries per batch of
     institutions (those sharing a time zone and a statistics year), not fifteen each."""
     ids = q.institution_ids(session, [c.institution.id for c in configs])
+    return _build_snapshots(session, configs, ids, at=at)
+
+
+def _build_snapshots(
+    session: store.Session, configs: Sequence[Config], ids: dict[str, int], *, at: dt.date
+) -> dict[str, Snapshot]:
     groups: dict[tuple[dt.datetime, dt.date], list[Config]] = {}
     for config in configs:
         start, _ = statistics_year_of(config.institution.year_start, day=at)
@@ -167,8 +173,8 @@ def _snapshots(
     before = year_before(start), year_before(at)
     last_year = store.count_items_per_site(session, institutions=ids, start=before[0], end=before[1])
     manual = store.manual_counts_per_site(session, institutions=ids, start=start, end=at)
-    slugs = {slug for config in configs for slug in (item.slug for item in config.checklist.items)}
-    found = q.evidence(session, institutions=ids, at=at, known_by=known_by, slugs=sorted(slugs))
+    slugs = dict.fromkeys(item.slug for config in configs for item in config.checklist.items)  # in order
+    found = q.evidence(session, institutions=ids, at=at, known_by=known_by, slugs=list(slugs))
     received = register.requests_of(session, institutions=ids, end=at)
     pii = {
         i: pii_pages(rows)
@@ -306,8 +312,8 @@ def run_checks(
         return []
     labelled = classify_new(session, configs[0])
     log.info("classified %d new titles", labelled)
-    snapshots = build_snapshots(session, configs, at=at)
     ids = q.institution_ids(session, [c.institution.id for c in configs])
+    snapshots = _build_snapshots(session, configs, ids, at=at)
     missing = [c.institution.id for c in configs if c.institution.id not in ids]
     if missing and at == today and persist:
         raise StoreError(f"institution {missing[0]!r} is not in the database: run `xxgk init` first")
@@ -334,7 +340,6 @@ def run_checks(
         check_ids = q.start_checks(
             session, institutions=[ids[c.institution.id] for c in configs], at=at, now=now
         )
-        by_key = {key: check_ids[i] for key, i in ids.items() if i in check_ids}
         q.save_findings(
             session,
             checks=check_ids,
@@ -346,10 +351,11 @@ def run_checks(
         q.finish_checks(
             session,
             summaries={
-                by_key[r.snapshot.institution]: summary(r.judgement, r.states, r.resolved) for r in results
+                check_ids[ids[r.snapshot.institution]]: summary(r.judgement, r.states, r.resolved)
+                for r in results
             },
         )
-        results = [dataclasses.replace(r, check_id=by_key[r.snapshot.institution]) for r in results]
+        results = [dataclasses.replace(r, check_id=check_ids[ids[r.snapshot.institution]]) for r in results]
     return results
 
 

@@ -24,12 +24,11 @@ def content_facts(
 ) -> dict[int, Content]:
     """Institution id → every content observation of the institution known before `known_by`
     (`pii`: each institution's pages of the personal-data scan). Five queries for all of them."""
-    scope = {"institutions": institutions}
-    changed = q.changed_items(session, **scope, known_by=known_by)
-    removed = q.removed_items(session, **scope, known_by=known_by)
-    links = q.failing_links(session, **scope)
-    tallies = q.link_tallies(session, **scope)
-    gongshi = q.gongshi_items(session, **scope, known_by=known_by)
+    changed = q.changed_items(session, institutions=institutions, known_by=known_by)
+    removed = q.removed_items(session, institutions=institutions, known_by=known_by)
+    links = q.failing_links(session, institutions=institutions)
+    tallies = q.link_tallies(session, institutions=institutions)
+    gongshi = q.gongshi_items(session, institutions=institutions, known_by=known_by)
     return {
         i: _content(changed[i], removed[i], links[i], tallies[i], gongshi[i], pii.get(i, ()))
         for i in institutions

@@ -346,8 +346,9 @@ def save_findings(
     `findings`: institution id → dicts with key, kind, subject, severity, message, site, column,
     slug, detail) and resolve the open ones it no longer raises. Nothing is ever deleted.
 
-    Written with three executemany statements (insert the new, update the raised and the resolved
-    by primary key), not the ORM's unit of work: a regulator's check stores 150,000 findings.
+    Written with executemany statements (insert the new, update the changed and the resolved by
+    primary key) and, for the findings raised again unchanged, `_touch`; not the ORM's unit of
+    work: a regulator's check stores 150,000 findings.
     """
     institutions = list(checks)
     existing: dict[int, dict[str, Any]] = {i: {} for i in institutions}

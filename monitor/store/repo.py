@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Config
 from monitor.config import Site as SiteConfig
+from monitor.store.checks import institution_ids
 from monitor.store.models import Campus, Column, ColumnItem, Institution, Item, ManualCount, Site
 from monitor.store.types import UTCDateTime
 
@@ -426,7 +427,7 @@ def count_items_by_site(
     Retired sites count too: a period in the past is counted as it was published. With
     `known_by`, only items first seen before that moment count (a check as of a past date).
     """
-    ids = _ids_of(session, institution_key)
+    ids = list(institution_ids(session, [institution_key]).values())
     counts = count_items_per_site(session, institutions=ids, start=start, end=end, known_by=known_by)
     return counts[ids[0]] if ids else {}
 
@@ -454,13 +455,9 @@ def count_items_per_site(
     return found
 
 
-def _ids_of(session: Session, institution_key: str) -> list[int]:
-    return list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
-
-
 def manual_counts(session: Session, *, institution_key: str, start: dt.date, end: dt.date) -> dict[str, int]:
     """Hand-imported counts per site key whose period is exactly [start, end]."""
-    ids = _ids_of(session, institution_key)
+    ids = list(institution_ids(session, [institution_key]).values())
     return manual_counts_per_site(session, institutions=ids, start=start, end=end)[ids[0]] if ids else {}
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.errors import StoreError
+from monitor.store.checks import institution_ids
 from monitor.store.models import DisclosureRequest, Institution
 
 
@@ -105,7 +106,7 @@ def list_requests(
     session: Session, *, institution_key: str, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[RequestRow]:
     """Requests received in [start, end] (either open), oldest first."""
-    ids = list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
+    ids = list(institution_ids(session, [institution_key]).values())
     return requests_of(session, institutions=ids, start=start, end=end)[ids[0]] if ids else []
 
 

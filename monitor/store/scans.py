@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from monitor.store.checks import institution_ids
 from monitor.store.models import Base, Institution, Item, Site, _one_of
 
 SCAN_OUTCOMES = ("scanned", "partial", "not_scanned", "failed")
@@ -189,7 +190,7 @@ def record_scan(session: Session, *, record: ScanRecord, now: dt.datetime) -> No
 
 def pii_rows(session: Session, *, institution_key: str, known_by: dt.datetime) -> list[PiiRow]:
     """Every kind of personal data found (in full or masked) by scans before ``known_by``, by URL."""
-    ids = list(session.scalars(select(Institution.id).where(Institution.key == institution_key)))
+    ids = list(institution_ids(session, [institution_key]).values())
     return pii_rows_of(session, institutions=ids, known_by=known_by)[ids[0]] if ids else []
 
 
