@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config, load_config
-from monitor.errors import MonitorError
+from monitor.config import Config
+from monitor.deployment import load_deployment
+from monitor.errors import ConfigError, MonitorError
 
 
 def _date(text: str) -> dt.date:
@@ -26,9 +27,33 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD (got {text!r})") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1 (got {text!r})")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m crawler", description="Crawl the configured columns.")
-    p.add_argument("--config", required=True, type=Path, help="institution config (YAML)")
+    p.add_argument(
+        "--config", required=True, type=Path, help="institution config (YAML), or a folder of them"
+    )
+    p.add_argument(
+        "--institution",
+        action="append",
+        default=[],
+        help="with a folder: crawl only this institution (repeatable)",
+    )
+    p.add_argument(
+        "--parallel",
+        type=_positive,
+        default=8,
+        help="with several institutions: how many are crawled at once",
+    )
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--site", action="append", default=[], help="crawl only this site (repeatable)")
     p.add_argument("--full", action="store_true", help="page back to the beginning of every column")
@@ -62,9 +87,23 @@ def _writer(path: Path | None) -> Callable[[dict[str, Any]], None] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        from crawler.run import crawl
+        from crawler.run import crawl, crawl_many
 
-        config = load_config(args.config)
+        configs = load_deployment(args.config).select(args.institution)
+        if len(configs) > 1:
+            if args.site or args.run_id is not None:
+                raise ConfigError("--site and --run-id take one institution: add --institution ID")
+            results = crawl_many(
+                configs,
+                db_url=args.db,
+                full=args.full,
+                today=args.today,
+                cookies=lambda config: cookies_from(os.environ, config),
+                verbose=args.verbose,
+                parallel=args.parallel,
+            )
+            return 1 if any(results.values()) else 0
+        config = configs[0]
         return crawl(
             config,
             db_url=args.db,

@@ -106,6 +106,15 @@ class Helper:
                 raise value
         raise HelperGone
 
+    def reset(self, *, columns: Mapping[ColumnKey, Column], today: dt.date) -> bool:
+        """Have the child serve the next crawl of this process (one institution after another, as
+        `crawler.run.crawl_many` does): its columns and crawl date. False when the child has ended."""
+        try:
+            self.call(_reset, dict(columns), today)
+        except HelperGone:
+            return False
+        return True
+
     def close(self) -> None:
         """Let the child end (it does when the pipe closes) and wait for it."""
         if self.listening is not None and not self.listening.is_closed():
@@ -216,6 +225,10 @@ def _serve(
             conn.send_bytes(data)
         except (OSError, ValueError):
             return
+
+
+def _reset(columns: dict[ColumnKey, Column], today: dt.date) -> None:
+    STATE.update(columns=columns, today=today)
 
 
 def _exit_with(sentinel: int) -> None:

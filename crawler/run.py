@@ -18,7 +18,9 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
+from twisted.internet import defer
 
+from crawler.helper import Helper
 from crawler.items import ColumnDone
 from crawler.settings import scrapy_settings
 from crawler.spiders.column import ColumnJob, ColumnSpider
@@ -197,6 +199,199 @@ def _run_spider(
     return stats
 
 
+def host_groups(configs: Sequence[Config]) -> list[list[Config]]:
+    """The institutions joined by a host they share (a union-find over their columns' hosts), each
+    group in the order given: a group's institutions are crawled one after the other, so that no
+    host has two crawlers (two sets of politeness slots) at once."""
+    parent = list(range(len(configs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, config in enumerate(configs):
+        for _, site in config.sites():
+            for host in site_hosts(site):
+                j = owner.setdefault(host, i)
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Config]] = {}
+    for i, config in enumerate(configs):
+        groups.setdefault(root(i), []).append(config)
+    return list(groups.values())
+
+
+def crawl_many(
+    configs: Sequence[Config],
+    *,
+    db_url: str,
+    full: bool = False,
+    today: dt.date | None = None,
+    cookies: Callable[[Config], Mapping[tuple[str, str], str]] | None = None,
+    verbose: int = 0,
+    parallel: int = 8,
+) -> dict[str, int]:
+    """Crawl several institutions in one process: institution id → 0 when its run ended cleanly.
+
+    One reactor, one crawler (and run) per institution with its own settings, up to ``parallel``
+    of them at once, each of the ``parallel`` slots keeping one helper process for the
+    institutions it crawls in turn. Institutions sharing a host never run at once
+    (:func:`host_groups`). This is how a regulator's night pays the interpreter's, Scrapy's and
+    the helper's start-up once, not once per institution; one institution's failure is its own
+    run's, never the others'.
+    """
+    if not configs:
+        return {}
+    engine = store.connect(db_url)
+    try:
+        store.ensure_current(engine)
+        night = _Night(configs[0], engine, db_url=db_url, full=full, today=today, verbose=verbose)
+        night.cookies = cookies or (lambda _: {})
+        night.start(host_groups(configs), parallel=parallel)
+        gc.collect()  # see _run_spider
+        gc.freeze()
+        try:
+            night.process.start()
+        finally:
+            night.close()
+    finally:
+        engine.dispose()
+    return night.results
+
+
+#: The settings of crawl_many's process: those that no institution's config changes.
+_PROCESS_SETTINGS = (
+    "BOT_NAME",
+    "LOG_LEVEL",
+    "DNS_TIMEOUT",
+    "TELNETCONSOLE_ENABLED",
+    "REMOTE_CONTROL_ENABLED",
+)
+
+
+class _Night:
+    """The crawls of :func:`crawl_many`: a queue of host groups, ``parallel`` slots taking from it."""
+
+    def __init__(
+        self, first: Config, engine: Any, *, db_url: str, full: bool, today: dt.date | None, verbose: int
+    ) -> None:
+        self.engine, self.db_url, self.full, self.today, self.verbose = engine, db_url, full, today, verbose
+        self.cookies: Callable[[Config], Mapping[tuple[str, str], str]] = lambda _: {}
+        # CrawlerProcess.crawl merges the process's settings into each crawler's, over them: so
+        # it holds only what is the same for every institution (a crawler keeps its own delays,
+        # concurrency, User-Agent and cache).
+        shared = scrapy_settings(first, verbose=verbose)
+        self.process = CrawlerProcess({key: shared[key] for key in _PROCESS_SETTINGS})
+        level = self.process.settings["LOG_LEVEL"]
+        logging.getLogger("scrapy").setLevel(level)  # as in _run_spider
+        if not verbose:
+            logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+        self.reactor_ready = False
+        self.stopping = False
+        self.starting: set[int] = set()  # the slots _next is starting a group in
+        self.pending: list[list[Config]] = []
+        self.helpers: dict[int, Helper] = {}
+        self.results: dict[str, int] = {}
+
+    def start(self, groups: list[list[Config]], *, parallel: int) -> None:
+        self.pending = list(reversed(groups))
+        for slot in range(min(parallel, len(groups))):
+            self._next(slot)
+
+    def close(self) -> None:
+        for helper in self.helpers.values():
+            helper.close()
+
+    def _next(self, slot: int) -> None:
+        """Start the slot's next group; one that ends at once (every crawl refused) is followed by
+        the next in this loop, not by a recursion as deep as the queue."""
+        while self.pending and not self.stopping:
+            group = self.pending.pop()
+            self.starting.add(slot)
+            ended: defer.Deferred[Any] = defer.succeed(None)
+            for config in group:
+                ended.addBoth(self._crawl, config, slot)
+            ended.addBoth(self._group_done, slot)
+            if slot in self.starting:  # still crawling: _group_done starts the next group
+                self.starting.discard(slot)
+                return
+
+    def _group_done(self, _: Any, slot: int) -> None:
+        if slot in self.starting:  # it ended within _next: the loop there goes on
+            self.starting.discard(slot)
+        else:
+            self._next(slot)
+
+    def _crawl(self, _: Any, config: Config, slot: int) -> Any:
+        """One institution's run: recorded, crawled (with its link check), finished; a Deferred."""
+        key = config.institution.id
+        self.results[key] = 1
+        if self.stopping:
+            return None
+        try:
+            run = _start_run(self.engine, config, sites=[], full=self.full)
+            with store.sessions(self.engine).begin() as session:
+                sites = selected_sites(config, ())
+                jobs = build_jobs(session, config, sites=sites, full=self.full, cookies=self.cookies(config))
+        except Exception as exc:  # the database refused: this institution's, not the night's
+            log.error("%s: cannot start the crawl: %s", key, exc)
+            return None
+        try:
+            own = {
+                **scrapy_settings(config, verbose=self.verbose),
+                "XXGK_DB_URL": self.db_url,
+                "XXGK_RUN_ID": run,
+            }
+            crawler = Crawler(ColumnSpider, own, init_reactor=not self.reactor_ready)
+            self.reactor_ready = True
+            crawler.signals.connect(self._closed, signal=signals.spider_closed, weak=False)
+            today = self.today or dt.datetime.now(config.institution.tz).date()
+            helper = self._helper(slot, own, today)
+            crawled = self.process.crawl(crawler, jobs=jobs, today=today, helper=helper)
+            links = _link_crawler(
+                self.process, config, jobs, db_url=self.db_url, crawled=crawled, settings=own
+            )
+        except Exception as exc:
+            log.error("%s: cannot start the crawl: %s", key, exc)
+            self._end(config, run, {}, failed=True)
+            return None
+        crawled.addErrback(lambda failure: log.error("%s: the crawl failed: %s", key, failure.value))
+        crawled.addBoth(lambda _: self._finish(config, run, crawler, links))
+        return crawled
+
+    def _closed(self, spider: Any, reason: str) -> None:
+        """A crawler stopped by SIGTERM or Ctrl-C ("shutdown"): no institution starts after it."""
+        if reason == "shutdown":
+            self.stopping = True
+
+    def _helper(self, slot: int, settings: Mapping[str, Any], today: dt.date) -> Helper | None:
+        if not settings.get("XXGK_HELPER_PROCESS", True):
+            return None
+        helper = self.helpers.get(slot)
+        if helper is None or helper.broken:  # the spider gives it the columns (Helper.reset)
+            helper = self.helpers[slot] = Helper(columns={}, today=today)
+        return helper
+
+    def _finish(self, config: Config, run: int, crawler: Crawler, links: Crawler | None) -> None:
+        stats = _json_stats(crawler)
+        if links is not None:
+            stats.update({f"links/{key}": value for key, value in _json_stats(links).items()})
+        failed = not stats or any(key.startswith(("spider_exceptions", "xxgk/errors")) for key in stats)
+        self._end(config, run, stats, failed=failed)
+
+    def _end(self, config: Config, run: int, stats: dict[str, Any], *, failed: bool) -> None:
+        try:
+            with store.sessions(self.engine).begin() as session:
+                status = "failed" if failed else "finished"
+                crawls.finish_run(session, run_id=run, status=status, stats=stats, now=_utcnow())
+        except Exception as exc:  # the next run aborts this one as dead
+            log.error("%s: cannot record the end of the crawl: %s", config.institution.id, exc)
+            return
+        self.results[config.institution.id] = 1 if failed else 0
+
+
 def link_jobs(config: Config, jobs: Sequence[ColumnJob]) -> list[LinkJob]:
     """One link check per crawled site, its links on every configured host (`checks.link_checks`)."""
     checks = config.checks
@@ -211,13 +406,20 @@ def link_jobs(config: Config, jobs: Sequence[ColumnJob]) -> list[LinkJob]:
 
 
 def _link_crawler(
-    process: CrawlerProcess, config: Config, jobs: Sequence[ColumnJob], *, db_url: str, crawled: Any
+    process: CrawlerProcess,
+    config: Config,
+    jobs: Sequence[ColumnJob],
+    *,
+    db_url: str,
+    crawled: Any,
+    settings: Mapping[str, Any] | None = None,
 ) -> Crawler | None:
-    """The link check (`crawler.spiders.links`), started when the column spider has stored its items."""
+    """The link check (`crawler.spiders.links`), started when the column spider has stored its
+    items; with ``settings`` (the institution's, in a process that crawls several) not the process's."""
     found = link_jobs(config, jobs)
     if not found:
         return None
-    links = process.create_crawler(LinkSpider)
+    links = process.create_crawler(LinkSpider) if settings is None else Crawler(LinkSpider, dict(settings))
     since = _utcnow()  # the items this crawl lists are stored after this
     crawled.addCallback(lambda _: process.crawl(links, jobs=found, db_url=db_url, since=since))
     return links

@@ -44,10 +44,17 @@ def crawl_command(
     verbose: int = 0,
     run_id: int | None = None,
     stats_path: Path | None = None,
+    institutions: Sequence[str] = (),
+    parallel: int | None = None,
 ) -> list[str]:
     """The crawler's argv; with ``run_id`` it records into that run (a job of a distributed
-    crawl) and writes its stats to ``stats_path``."""
+    crawl) and writes its stats to ``stats_path``. A folder as ``config_path`` is crawled whole
+    (or its ``institutions``), ``parallel`` institutions at once in the one process."""
     argv = [sys.executable, "-m", "crawler", "--config", str(config_path), "--db", db_url]
+    for institution in institutions:
+        argv += ["--institution", institution]
+    if parallel is not None:
+        argv += ["--parallel", str(parallel)]
     for site in sites:
         argv += ["--site", site]
     if full:

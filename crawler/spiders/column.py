@@ -126,9 +126,12 @@ def _now() -> dt.datetime:
 class ColumnSpider(scrapy.Spider):
     name = "columns"
 
-    def __init__(self, *, jobs: list[ColumnJob], today: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self, *, jobs: list[ColumnJob], today: dt.date, helper: Helper | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.today = today
+        self.shared_helper = helper  # one the caller owns and reuses for the next crawl
         self.walks = {(job.site, job.column.id): Walk(job, _now()) for job in jobs}
         # article URL (per site) → the (walk, row) pairs waiting for its date
         self.waiting: dict[tuple[str, str], list[tuple[Walk, Listed]]] = {}
@@ -148,14 +151,19 @@ class ColumnSpider(scrapy.Spider):
         budget = crawler.settings.getfloat("XXGK_COLUMN_BUDGET", DEFAULT_BUDGET)
         for walk in spider.walks.values():
             walk.budget = mw.Budget(budget)
-        if crawler.settings.getbool("XXGK_HELPER_PROCESS", True):
+        shared = spider.shared_helper
+        if shared is not None:  # a dead one: this crawl reads and writes in process
+            if shared.reset(columns=spider.columns, today=spider.today):
+                spider.helper = shared
+        elif crawler.settings.getbool("XXGK_HELPER_PROCESS", True):
             spider.helper = Helper(columns=spider.columns, today=spider.today)
+        if spider.helper is not None:
             spider.reader = PageReader(spider.columns, today=spider.today, helper=spider.helper)
         return spider
 
     def closed(self, reason: str) -> None:
-        if self.helper is not None:  # the pipeline has written its last batch by now
-            self.helper.close()
+        if self.helper is not None and self.helper is not self.shared_helper:
+            self.helper.close()  # the pipeline has written its last batch by now
 
     async def start(self) -> AsyncIterator[Any]:
         for walk in self.walks.values():

@@ -47,11 +47,18 @@ from monitor.store import users
     show_default=True,
     help="With --distributed: columns per job at most (sites sharing a host are never split).",
 )
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="With several institutions: how many one crawler process crawls at once (never two sharing a host).",
+)
 @pass_state
 @fail_cleanly
 def crawl_command(
     state: State, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int, distributed: bool,
-    broker_url: str, job_columns: int,
+    broker_url: str, job_columns: int, parallel: int,
 ) -> None:  # fmt: skip
     """Crawl every column of the configured sites into the database."""
     if distributed:
@@ -62,12 +69,20 @@ def crawl_command(
             max_columns=job_columns,
         )  # fmt: skip
         return
-    _crawl(state, sites=sites, full=full, today=today, timeout=timeout)
+    _crawl(state, sites=sites, full=full, today=today, timeout=timeout, parallel=parallel)
 
 
-def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date | None, timeout: int) -> None:
-    """Crawl each institution of the config in turn (a folder: every one, or those of
-    --institution), one crawler process each, under one hold of the crawl lock."""
+def _crawl(
+    state: State,
+    *,
+    sites: tuple[str, ...],
+    full: bool,
+    today: dt.date | None,
+    timeout: int,
+    parallel: int = 8,
+) -> None:
+    """Crawl the institutions of the config (a folder: every one, or those of --institution) in
+    one crawler process, under one hold of the crawl lock."""
     configs = state.configs
     if sites and len(configs) > 1:
         raise click.UsageError("--site takes one institution: add --institution ID")
@@ -78,33 +93,93 @@ def _crawl(state: State, *, sites: tuple[str, ...], full: bool, today: dt.date |
             store.sync_config(session, config=config, now=dt.datetime.now(dt.UTC))
     with store.translate_errors(state.db_url):
         engine = store.connect(state.db_url)
-    failed: list[str] = []
     try:
-        ttl = crawl.lock_ttl(timeout * len(configs))
+        ttl = crawl.lock_ttl(timeout)
         with store.locks.holding(engine, name=crawl.LOCK, ttl=ttl) as held:
-            for config in configs:
-                if len(configs) > 1:
-                    click.echo(f"crawling {config.institution.id} ({config.institution.name})")
-                try:
-                    _crawl_unlocked(
-                        state.of(config),
-                        config,
-                        sites=sites,
-                        full=full,
-                        today=today,
-                        timeout=timeout,
-                        held=held,
-                    )
-                except MonitorError as exc:
-                    if len(configs) == 1:
-                        raise
-                    failed.append(config.institution.id)  # one failing institution never stops the night
-                    click.echo(f"xxgk: error: {config.institution.id}: {exc}", err=True)
+            if len(configs) == 1:
+                _crawl_unlocked(
+                    state.of(configs[0]),
+                    configs[0],
+                    sites=sites,
+                    full=full,
+                    today=today,
+                    timeout=timeout,
+                    held=held,
+                )
+            else:
+                _crawl_many(
+                    state, configs, full=full, today=today, timeout=timeout, parallel=parallel, held=held
+                )
     finally:
         engine.dispose()
+
+
+def _crawl_many(
+    state: State,
+    configs: tuple[Config, ...],
+    *,
+    full: bool,
+    today: dt.date | None,
+    timeout: int,
+    parallel: int,
+    held: store.locks.Held,
+) -> None:
+    """The institutions of a folder in one crawler process, ``parallel`` at once (`crawler.run.
+    crawl_many`); a line per institution, and one failing institution never stops the others."""
+    before = _latest_runs(state, configs)
+    argv = crawl.crawl_command(
+        config_path=state.config_path,
+        db_url=state.db_url,
+        institutions=state.selected,
+        parallel=parallel,
+        full=full,
+        today=today,
+        verbose=2
+        if logging.getLogger().level <= logging.DEBUG
+        else int(logging.getLogger().level < logging.WARNING),
+    )
+    click.echo(f"crawling {len(configs)} institutions, {min(parallel, len(configs))} at once")
+    try:
+        crawl.run_crawl(argv, timeout=timeout, on_start=held.include)
+    finally:  # a timeout too: what finished is reported
+        failed = _report_runs(state, configs, before)
     if failed:
         where = f"{len(failed)} of {len(configs)} institutions"
-        raise MonitorError(f"the crawl of {where} ended with errors: {', '.join(failed)}")
+        shown = ", ".join(failed[:20]) + (f" and {len(failed) - 20} more" if len(failed) > 20 else "")
+        raise MonitorError(f"the crawl of {where} ended with errors: {shown}; run with -v for details")
+
+
+def _latest_runs(state: State, configs: tuple[Config, ...]) -> dict[str, int | None]:
+    with state.session() as session:
+        return {
+            config.institution.id: (
+                run[0]
+                if (run := store.crawls.latest_run(session, institution_key=config.institution.id))
+                else None
+            )
+            for config in configs
+        }
+
+
+def _report_runs(state: State, configs: tuple[Config, ...], before: dict[str, int | None]) -> list[str]:
+    """A line per institution (its run's outcome and counts); the ids whose run did not finish."""
+    failed = []
+    with state.session() as session:
+        for config in configs:
+            key = config.institution.id
+            run = store.crawls.latest_run(session, institution_key=key)
+            if run is None or run[0] == before.get(key):
+                click.echo(f"{key}: not crawled")
+                failed.append(key)
+                continue
+            rows = store.crawls.run_fetches(session, run_id=run[0])
+            troubled = sum(row.outcome not in ("ok", "empty") for row in rows)
+            seen, new = sum(r.items_seen for r in rows), sum(r.items_new for r in rows)
+            note = f", {troubled} not ok" if troubled else ""
+            click.echo(f"{key}: {run[1]}, {len(rows)} columns{note}, {seen} items seen, {new} new")
+            if run[1] != "finished":
+                failed.append(key)
+    return failed
 
 
 def _crawl_unlocked(
