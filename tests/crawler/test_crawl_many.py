@@ -46,7 +46,8 @@ def outcomes(db_url: str, institution: str) -> list[tuple[str, str, str, int | N
     try:
         with Session(engine) as session:
             run = store.crawls.latest_run(session, institution_key=institution)
-            assert run is not None and run[1] == "finished", run
+            assert run is not None
+            assert run[1] == "finished", run
             rows = store.crawls.run_fetches(session, run_id=run[0])
     finally:
         engine.dispose()
