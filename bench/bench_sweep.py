@@ -1,7 +1,7 @@
 """A nightly sweep of N simulated universities on one machine (issue 14), extrapolated to 3,000.
 
     .venv/bin/python bench/bench_sweep.py [--universities 10,30] [--workers 1,2] [--ports 2]
-        [--delay 1.0] [--full-delay 0.1] [--per-host 1] [--latency 0.05]
+        [--parallel 8] [--delay 1.0] [--full-delay 0.1] [--per-host 1] [--latency 0.05]
         [--readme bench/README.md] [--no-readme]
 
 N virtual universities (bench/simhosts.py: copies of the demo campus, 19 sites and 36 columns
@@ -12,8 +12,9 @@ the first (``--full``) night uses ``--full-delay`` (default 0.1 s), because a fu
 1 request/s is bound by its busiest host (hundreds of pages: several minutes, more than the 5
 minutes a run may take on the shared machine). For each N:
 
-- local: ``python -m monitor --config FOLDER --db sqlite:///… crawl --full`` as a subprocess
-  (a fresh database), then the incremental night after it (``crawl``, nothing changed);
+- local: ``python -m monitor --config FOLDER --db sqlite:///… crawl --full --parallel P`` as a
+  subprocess (a fresh database; one crawler process, ``--parallel`` institutions at once), then
+  the incremental night after it (``crawl``, nothing changed);
 - with ``--workers 1,2``: the same full sweep as ``crawl --full --distributed --job-columns
   --job-columns`` over that many ``xxgk worker --concurrency 1`` processes, on a fresh
   PostgreSQL database (127.0.0.1:5432, ``XXGK_BENCH_PG_ADMIN_URL``) and Redis
@@ -239,7 +240,8 @@ def sweep(count: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         )
         for name, extra, delay in runs:
             sim.write_folder(folder, checklist_path=CHECKLIST, delay_seconds=delay)
-            wall, rss, _ = timed(xxgk(folder, db, "crawl", *extra, "--today", today), local, args.timeout, [])
+            argv = xxgk(folder, db, "crawl", *extra, "--parallel", str(args.parallel), "--today", today)
+            wall, rss, _ = timed(argv, local, args.timeout, [])
             result["runs"].append(measure(sim, name, wall, rss, columns))
             print(f"bench_sweep: {count} universities, {name}: {wall:.1f} s", file=sys.stderr)
         sim.write_folder(folder, checklist_path=CHECKLIST, delay_seconds=args.full_delay)
@@ -316,8 +318,30 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace, machine_lin
                 f"- Distributed at {result['universities']} universities, throughput over 1 worker "
                 f"(wall with 1 ÷ wall with k; goal ≥ 1.8× with 2): {ratios or 'only 1 worker run'}."
             )
+    if len(results) > 1:
+        lines += _slopes(results)
     lines.append(END)
     return "\n".join(lines)
+
+
+def _slopes(results: list[dict[str, Any]]) -> list[str]:
+    """Each night's wall as a fixed part plus a part per university, from the two largest sizes
+    (the start-up of the one crawler process is paid once a night, not once per university)."""
+    small, large = sorted(results, key=lambda result: result["universities"])[-2:]
+    extra = large["universities"] - small["universities"]
+    found = []
+    for index, what in ((0, "full sweep"), (1, "incremental night")):
+        a, b = small["runs"][index]["wall"], large["runs"][index]["wall"]
+        per = (b - a) / extra
+        projected = b + per * (TARGET_UNIVERSITIES - large["universities"])
+        goal = " (goal ≤ 1 h)" if index == 1 else ""
+        found.append(
+            f"- {what.capitalize()} by the slope from {small['universities']} to {large['universities']} "
+            f"universities: {per:.2f} s per university more, fixed part "
+            f"{b - per * large['universities']:.1f} s; "
+            f"projected to {TARGET_UNIVERSITIES:,}: **{projected / 3600:.2f} h**{goal}."
+        )
+    return found
 
 
 def _ints(text: str) -> list[int]:
@@ -330,6 +354,9 @@ def main() -> None:
     parser.add_argument("--workers", type=_ints, default=[], help="distributed runs, e.g. 1,2")
     parser.add_argument("--job-columns", type=int, default=36, help="columns per distributed job")
     parser.add_argument("--ports", type=int, default=2, help="simulator processes (one port each)")
+    parser.add_argument(
+        "--parallel", type=int, default=8, help="institutions crawled at once (crawl --parallel)"
+    )
     parser.add_argument("--per-host", type=int, default=1, help="per_host_concurrency in the configs")
     parser.add_argument("--delay", type=float, default=1.0, help="delay_seconds of the incremental night")
     parser.add_argument("--full-delay", type=float, default=0.1, help="delay_seconds of the --full runs")
