@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config
-from monitor.deployment import load_deployment
+from monitor.deployment import load_selected
 from monitor.errors import ConfigError, MonitorError
 
 
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from crawler.run import crawl, crawl_many
 
-        configs = load_deployment(args.config).select(args.institution)
+        configs = load_selected(args.config, args.institution).select(args.institution)
         if len(configs) > 1:
             if args.site or args.run_id is not None:
                 raise ConfigError("--site and --run-id take one institution: add --institution ID")

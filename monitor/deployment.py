@@ -20,6 +20,9 @@ file with the same id is an error naming both files.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +72,7 @@ class Deployment:
     institutions: tuple[Config, ...]
     paths: dict[str, Path] = field(repr=False)  # institution id → its YAML file
     regulator: RegulatorConfig | None = None
+    partial: bool = False  # only some institutions of the folder (load_selected)
 
     @property
     def is_folder(self) -> bool:
@@ -125,7 +129,96 @@ def load_deployment(path: Path) -> Deployment:
         paths[key] = file
     regulator = path / REGULATOR_FILE
     found = load_regulator(regulator) if regulator.exists() else None
+    _write_index(
+        path, {config.institution.id: file.name for config, file in zip(configs, institutions, strict=True)}
+    )
     return Deployment(path, tuple(configs), paths, found)
+
+
+def load_selected(path: Path, ids: Iterable[str]) -> Deployment:
+    """A deployment of only the institutions ``ids`` of a folder, read without the others when the
+    folder's index is current; otherwise (or for one file, or no ids) :func:`load_deployment`.
+
+    Reading a folder of 3,000 institutions takes seconds; a command on one of them should not.
+    Every full read of a folder leaves an index (institution id → file, and every ``*.yaml``
+    file's size and change times) under ``var/cache/deployments/``. While no file of the folder
+    has changed, been added or removed since, the ids, their files and their uniqueness are what
+    that read checked, and only the chosen files (and the checklists they name) are read and
+    validated again; any change and the whole folder is read, as without an index.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted or not path.is_dir():
+        return load_deployment(path)
+    named = _current_index(path)
+    if named is None or any(key not in named for key in wanted):
+        return _whole(path, wanted)
+    kept: dict[Path, Checklist] = {}
+    files = {key: path / named[key] for key in wanted}
+    configs = [
+        config_from_mapping(file, _yaml.load_mapping(file), checklists=kept) for file in files.values()
+    ]
+    for key, config in zip(files, configs, strict=True):
+        if config.institution.id != key:  # edited within the clock's resolution: read it all
+            return _whole(path, wanted)
+    regulator = path / REGULATOR_FILE
+    found = load_regulator(regulator) if regulator.exists() else None
+    return Deployment(path, tuple(configs), files, found, partial=True)
+
+
+def _whole(path: Path, wanted: list[str]) -> Deployment:
+    found = load_deployment(path)
+    found.select(wanted)  # an unknown id is the whole read's one line, listing what there is
+    return found
+
+
+INDEX_DIR = Path("var") / "cache" / "deployments"
+
+
+def index_path(folder: Path) -> Path:
+    digest = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:20]
+    return INDEX_DIR / f"{digest}.json"
+
+
+def _signature(folder: Path) -> dict[str, list[int]]:
+    """Every ``*.yaml`` file of the folder: [size, mtime_ns, ctime_ns] (any write changes ctime)."""
+    found = {}
+    for file in folder.glob("*.yaml"):
+        try:
+            stat = file.stat()
+        except OSError:
+            continue
+        found[file.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    return found
+
+
+def _write_index(folder: Path, ids: dict[str, str]) -> None:
+    """Best effort: a read-only or full disk only means the next command reads the whole folder."""
+    target = index_path(folder)
+    document = {"version": 1, "folder": str(folder.resolve()), "files": _signature(folder), "ids": ids}
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, target)
+    except OSError:
+        return
+
+
+def _current_index(folder: Path) -> dict[str, str] | None:
+    """Institution id → file name from the folder's index, or None when it is missing or stale."""
+    try:
+        document = json.loads(index_path(folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("version") != 1:
+        return None
+    if document.get("folder") != str(folder.resolve()) or document.get("files") != _signature(folder):
+        return None
+    ids = document.get("ids")
+    if not isinstance(ids, dict):
+        return None
+    names = {name for name in document["files"] if "/" not in name and "\\" not in name}
+    return {key: name for key, name in ids.items() if isinstance(key, str) and name in names}
 
 
 def _named(file: Path, data: dict[str, object]) -> Path | None:

@@ -18,7 +18,7 @@ import click
 
 from monitor import __version__, checks, stats, store
 from monitor.config import Config
-from monitor.deployment import Deployment, load_deployment
+from monitor.deployment import Deployment, load_deployment, load_selected
 from monitor.errors import ConfigError, MonitorError
 
 DEFAULT_CONFIG = "config/hit.yaml"
@@ -39,22 +39,31 @@ class State:
     db_url: str
     selected: tuple[str, ...] = ()
     _deployment: Deployment | None = field(default=None, repr=False)
+    _chosen: Deployment | None = field(default=None, repr=False)  # only those of --institution
 
     @property
     def deployment(self) -> Deployment:
         if self._deployment is None:
             found = load_deployment(self.config_path)
-            for config in found.institutions:
-                if config.notify:  # the bot kinds live in the channel registry, above the config
-                    from monitor.reports import channels
-
-                    channels.check(config, source=found.paths[config.institution.id])
+            _check_channels(found)
             self._deployment = found
         return self._deployment
 
     @property
     def configs(self) -> tuple[Config, ...]:
-        """The institutions this command works on: those of --institution, or every one."""
+        """The institutions this command works on: those of --institution, or every one.
+
+        With --institution over a folder only those files are read while the folder is as its
+        last full read left it (`monitor.deployment.load_selected`)."""
+        if self._deployment is None and self._chosen is None and self.selected:
+            found = load_selected(self.config_path, self.selected)
+            _check_channels(found)
+            if found.partial:
+                self._chosen = found
+            else:  # the whole folder was read
+                self._deployment = found
+        if self._deployment is None and self._chosen is not None:
+            return self._chosen.select(self.selected)
         return self.deployment.select(self.selected)
 
     @property
@@ -71,7 +80,10 @@ class State:
 
     def file_of(self, config: Config) -> Path:
         """The YAML file of one institution (the crawler and the jobs read it)."""
-        return self.deployment.path_of(config.institution.id)
+        key = config.institution.id
+        if self._deployment is None and self._chosen is not None and key in self._chosen.paths:
+            return self._chosen.paths[key]
+        return self.deployment.path_of(key)
 
     def of(self, config: Config) -> State:
         """This state narrowed to one institution, with its own file as the config."""
@@ -89,6 +101,14 @@ class State:
                     yield session
             finally:
                 engine.dispose()
+
+
+def _check_channels(found: Deployment) -> None:
+    for config in found.institutions:
+        if config.notify:  # the bot kinds live in the channel registry, above the config
+            from monitor.reports import channels
+
+            channels.check(config, source=found.paths[config.institution.id])
 
 
 def fail_cleanly(func: F) -> F:

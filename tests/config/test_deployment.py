@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.deployment import load_deployment
+from monitor.deployment import load_deployment, load_selected
 from monitor.errors import ConfigError
 from tests.config.test_config import BASE, CHECKLIST
 
@@ -168,3 +168,45 @@ def test_every_command_takes_institution_and_a_one_institution_command_asks_for_
         code, out = cli(folder, tmp_path, *command, "--help")
         assert code == 0, command
         assert "--institution ID" in out, command
+
+
+def test_one_institution_of_an_unchanged_folder_is_read_alone(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the index lives under ./var/cache/deployments
+    assert not load_selected(folder, ["sjtu"]).partial  # no index yet: the whole folder is read
+    whole = load_deployment(folder)
+    found = load_selected(folder, ["sjtu", "hit"])
+    assert found.partial
+    assert found.ids() == ["sjtu", "hit"]
+    assert found.get("sjtu") == whole.get("sjtu")
+    assert found.path_of("hit") == folder / "hit.yaml"
+    assert found.regulator == whole.regulator
+    assert not load_selected(folder, []).partial
+    # an unknown id gets the whole read's error, listing what the folder holds
+    with pytest.raises(ConfigError, match=r"no institution 'mit' in .* \(it holds hit, sjtu, zju\)"):
+        load_selected(folder, ["mit"])
+
+
+@pytest.mark.parametrize("change", ["edit another", "add a file", "remove a file"])
+def test_any_change_to_the_folder_means_reading_it_all(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    load_deployment(folder)
+    assert load_selected(folder, ["sjtu"]).partial
+    if change == "edit another":  # a duplicate id now: only a whole read can see it
+        write(folder / "zju.yaml", institution("sjtu", "上海交通大学（二）"))
+        with pytest.raises(ConfigError, match="duplicate institution id 'sjtu'"):
+            load_selected(folder, ["sjtu"])
+        return
+    if change == "add a file":
+        write(folder / "pku.yaml", "institution: [broken\n")
+        with pytest.raises(ConfigError, match=r"pku\.yaml: invalid YAML"):
+            load_selected(folder, ["sjtu"])
+        return
+    (folder / "zju.yaml").unlink()
+    found = load_selected(folder, ["sjtu"])
+    assert not found.partial
+    assert found.ids() == ["hit", "sjtu"]
+    assert load_selected(folder, ["sjtu"]).partial  # the whole read left a new index
