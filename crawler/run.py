@@ -137,8 +137,9 @@ def crawl(
             on_stats(stats)
         elif run_id is None:  # (a full disk may refuse this too: one line, and the next run aborts it)
             with store.translate_errors(db_url), store.sessions(engine).begin() as session:
-                status = "failed" if failed else "finished"
+                status = _status(stats, failed=failed)
                 crawls.finish_run(session, run_id=run, status=status, stats=stats, now=_utcnow())
+            failed = status != "finished"
     finally:
         engine.dispose()
     return 1 if failed else 0
@@ -151,6 +152,13 @@ def _join_run(engine: Any, config: Config, *, run_id: int, sites: Sequence[Site]
         ids = [states[(site.id, column.id)].column_id for site in sites for column in site.columns]
         crawls.join_run(session, run_id=run_id, institution_key=key, column_ids=ids)
     return run_id
+
+
+def _status(stats: Mapping[str, Any], *, failed: bool) -> str:
+    """A run stopped by SIGTERM or Ctrl-C (the parent's timeout too) is aborted, not finished."""
+    if stats.get("finish_reason") == "shutdown":
+        return "aborted"
+    return "failed" if failed else "finished"
 
 
 def _utcnow() -> dt.datetime:
@@ -382,14 +390,14 @@ class _Night:
         self._end(config, run, stats, failed=failed)
 
     def _end(self, config: Config, run: int, stats: dict[str, Any], *, failed: bool) -> None:
+        status = _status(stats, failed=failed)
         try:
             with store.sessions(self.engine).begin() as session:
-                status = "failed" if failed else "finished"
                 crawls.finish_run(session, run_id=run, status=status, stats=stats, now=_utcnow())
         except Exception as exc:  # the next run aborts this one as dead
             log.error("%s: cannot record the end of the crawl: %s", config.institution.id, exc)
             return
-        self.results[config.institution.id] = 1 if failed else 0
+        self.results[config.institution.id] = 0 if status == "finished" else 1
 
 
 def link_jobs(config: Config, jobs: Sequence[ColumnJob]) -> list[LinkJob]:

@@ -129,3 +129,32 @@ def test_institutions_sharing_a_host_are_one_group_in_config_order(tmp_path: Pat
         ["demo2"],
         ["demo3"],
     ]
+
+
+def test_a_night_stopped_by_its_timeout_aborts_the_crawl_under_way_and_starts_no_other(
+    tmp_path: Path,
+) -> None:
+    counter = HostCounter()
+    campuses = demo_copies(3, today=TODAY)
+    with serve_counted(campuses, counter) as port:
+        folder = write_folder(campuses, tmp_path / "deployment", port=port, checklist_path=CHECKLIST)
+        for file in folder.glob("demo*.yaml"):  # hundreds of pages on the busiest host, 0.2 s apart
+            slow = tightened(file.read_text(encoding="utf-8")).replace(
+                "delay_seconds: 0\n", "delay_seconds: 0.2\n"
+            )
+            file.write_text(slow, encoding="utf-8")
+        db_url = f"sqlite:///{tmp_path / 'night.db'}"
+        done = xxgk(folder, db_url, "crawl", "--full", "--parallel", "1", "--timeout", "8", "--today",
+                    TODAY.isoformat(), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip().splitlines()[-1]
+        == "xxgk: error: the crawl did not finish within 8 s and was stopped"
+    )
+    assert "demo1: aborted, " in done.stdout, done.stdout
+    assert "demo2: not crawled" in done.stdout
+    assert "demo3: not crawled" in done.stdout
+    found = runs(db_url)
+    assert sorted(found) == ["demo1"]
+    assert found["demo1"].status == "aborted"
+    assert found["demo1"].finished_at is not None
