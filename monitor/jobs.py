@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,13 +102,65 @@ def nightly(institution: str | None = None) -> StepLog:
         done.run("crawl", lambda: crawl_distributed(rt, config, wait=rt.lock_wait))
     else:
         done.run("crawl", lambda: crawl_locked(rt, config, wait=rt.lock_wait))
+    _after_crawl(rt, config, done)
+    log.info("nightly: %s", "; ".join(done.steps + done.failures))
+    return done
+
+
+def _after_crawl(rt: Runtime, config: Config, done: StepLog) -> None:
+    """The night after its crawl: scan → check → reports queued → delivery."""
     done.run("scan", lambda: scan_new(rt))
     result: list[checks.CheckResult] = []
     if done.run("check", lambda: _check(rt, config, result)):
         done.run("reports", lambda: queue(rt, config, build_reports(rt, config, result[0])))
     done.run("delivery", lambda: deliver(rt, config))
-    log.info("nightly: %s", "; ".join(done.steps + done.failures))
-    return done
+
+
+def nightly_together(institutions: Sequence[str]) -> dict[str, StepLog]:
+    """The nightly pipeline of several institutions of a folder on one schedule: one crawl of
+    them all in one crawler process (`xxgk crawl --parallel`'s), then each one's scan, check,
+    reports and delivery as in :func:`nightly`. One institution's failing step is its own."""
+    rts = {key: _rt(key) for key in institutions}
+    crawled: dict[str, str] = {}
+    night = StepLog()
+    night.run("crawl", lambda: crawl_together(rts, out=crawled, wait=rts[institutions[0]].lock_wait))
+    logs = {}
+    for key, rt in rts.items():
+        done = StepLog()
+        outcome = crawled.get(key) or (night.failures[0] if night.failures else "crawl: not crawled")
+        (done.steps if outcome == "crawl: ok" else done.failures).append(outcome)
+        _after_crawl(rt, load_config(rt.config_path), done)
+        log.info("nightly %s: %s", key, "; ".join(done.steps + done.failures))
+        logs[key] = done
+    return logs
+
+
+def crawl_together(rts: Mapping[str, Runtime], *, out: dict[str, str], wait: float = 0.0) -> str:
+    """One crawl of several institutions of a folder (the folder their files are in), under the
+    "crawl" lock; ``out`` gets each institution's outcome ("crawl: ok" or why not)."""
+    first = next(iter(rts.values()))
+    folder = first.config_path.parent
+    engine = store.connect(first.db_url)
+    try:
+        with store.sessions(engine).begin() as session:
+            before = {key: store.crawls.latest_run(session, institution_key=key) for key in rts}
+        with locks.holding(
+            engine, name=crawl.LOCK, ttl=crawl.lock_ttl(first.crawl_timeout), wait=wait
+        ) as held:
+            argv = crawl.crawl_command(config_path=folder, db_url=first.db_url, institutions=list(rts))
+            crawl.run_crawl(argv, timeout=first.crawl_timeout, on_start=held.include)
+        with store.sessions(engine).begin() as session:
+            for key in rts:
+                run = store.crawls.latest_run(session, institution_key=key)
+                old = before[key]
+                if run is None or (old is not None and run[0] == old[0]):
+                    out[key] = "crawl: not crawled"
+                else:
+                    out[key] = "crawl: ok" if run[1] == "finished" else f"crawl: the crawl run ended {run[1]}"
+    finally:
+        engine.dispose()
+    ok = sum(outcome == "crawl: ok" for outcome in out.values())
+    return f"{ok} of {len(rts)} institutions crawled"
 
 
 def weekly(institution: str | None = None) -> StepLog:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +22,7 @@ from monitor.config import Config, cron_fields
 
 MISFIRE_GRACE = 6 * 3600
 JOBS = {"nightly": "monitor.jobs:nightly", "weekly": "monitor.jobs:weekly"}
+NIGHTLY_TOGETHER = "monitor.jobs:nightly_together"
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,54 @@ def build(config: Config, *, db_url: str, more: Sequence[Config] = ()) -> Blocki
         jobstores={"default": SQLAlchemyJobStore(url=db_url)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
     )
+    wanted: set[str] = set()
     if not more:
         for job, (_, trigger) in triggers(config).items():
             scheduler.add_job(JOBS[job], trigger, id=job, name=job, replace_existing=True)
-        return scheduler
-    for each in (config, *more):
-        key = each.institution.id
-        for job, (_, trigger) in triggers(each).items():
-            name = f"{job}:{key}"
-            kwargs = {"institution": key}
-            scheduler.add_job(JOBS[job], trigger, id=name, name=name, kwargs=kwargs, replace_existing=True)
+            wanted.add(job)
+    else:
+        wanted = _add_many(scheduler, (config, *more))
+    scheduler.add_listener(lambda _: _forget_others(scheduler, wanted), EVENT_SCHEDULER_STARTED)
     return scheduler
+
+
+def _add_many(scheduler: BlockingScheduler, configs: Sequence[Config]) -> set[str]:
+    """``weekly:ID`` per institution; ``nightly:ID``, except that the institutions whose nights
+    start at the same time in the same zone (and are crawled here, not on the workers) share one
+    job, ``nightly:CRON@ZONE``: one crawler process crawls them all (`jobs.nightly_together`)."""
+    ids = set()
+    together: dict[tuple[str, str], list[Config]] = {}
+    for each in configs:
+        key = each.institution.id
+        for job, (line, trigger) in triggers(each).items():
+            if job == "nightly" and not each.schedule.distributed:
+                together.setdefault((line, each.institution.timezone), []).append(each)
+                continue
+            name = f"{job}:{key}"
+            scheduler.add_job(
+                JOBS[job], trigger, id=name, name=name, kwargs={"institution": key}, replace_existing=True
+            )
+            ids.add(name)
+    for (line, zone), group in together.items():
+        trigger = triggers(group[0])["nightly"][1]
+        kwargs: dict[str, object]
+        if len(group) == 1:
+            key = group[0].institution.id
+            name, func, kwargs = f"nightly:{key}", JOBS["nightly"], {"institution": key}
+        else:
+            name, func = f"nightly:{line}@{zone}", NIGHTLY_TOGETHER
+            kwargs = {"institutions": [each.institution.id for each in group]}
+        scheduler.add_job(func, trigger, id=name, name=name, kwargs=kwargs, replace_existing=True)
+        ids.add(name)
+    return ids
+
+
+def _forget_others(scheduler: BlockingScheduler, wanted: set[str]) -> None:
+    """Remove the stored jobs this configuration no longer has (an institution gone from the
+    folder, a schedule changed): they would otherwise run on from the job store."""
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            scheduler.remove_job(job.id)
 
 
 def run(config: Config, runtime: jobs.Runtime) -> None:
