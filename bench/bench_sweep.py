@@ -234,13 +234,17 @@ def sweep(count: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
         local.mkdir()
         db = f"sqlite:///{local / 'xxgk.db'}"
         sim.snapshot(reset_apps=True)
-        runs = (
-            (f"--full (first night), delay {args.full_delay} s", ("--full",), args.full_delay),
-            (f"incremental night after it, delay {args.delay} s", (), args.delay),
-        )
-        for name, extra, delay in runs:
+        runs = [
+            (f"--full (first night), delay {args.full_delay} s", ("--full",), args.full_delay, args.parallel),
+            (f"incremental night after it, delay {args.delay} s", (), args.delay, args.parallel),
+        ] + [
+            (f"the same night again, --parallel {n}", (), args.delay, n)
+            for n in args.night_parallel
+            if n != args.parallel
+        ]
+        for name, extra, delay, parallel in runs:
             sim.write_folder(folder, checklist_path=CHECKLIST, delay_seconds=delay)
-            argv = xxgk(folder, db, "crawl", *extra, "--parallel", str(args.parallel), "--today", today)
+            argv = xxgk(folder, db, "crawl", *extra, "--parallel", str(parallel), "--today", today)
             wall, rss, _ = timed(argv, local, args.timeout, [])
             result["runs"].append(measure(sim, name, wall, rss, columns))
             print(f"bench_sweep: {count} universities, {name}: {wall:.1f} s", file=sys.stderr)
@@ -356,6 +360,12 @@ def main() -> None:
     parser.add_argument("--ports", type=int, default=2, help="simulator processes (one port each)")
     parser.add_argument(
         "--parallel", type=int, default=8, help="institutions crawled at once (crawl --parallel)"
+    )
+    parser.add_argument(
+        "--night-parallel",
+        type=_ints,
+        default=[],
+        help="the incremental night again at these --parallel, e.g. 32",
     )
     parser.add_argument("--per-host", type=int, default=1, help="per_host_concurrency in the configs")
     parser.add_argument("--delay", type=float, default=1.0, help="delay_seconds of the incremental night")
