@@ -340,11 +340,16 @@ class _Night:
             return None
         try:
             run = _start_run(self.engine, config, sites=[], full=self.full)
+        except Exception as exc:  # the database refused: this institution's, not the night's
+            log.error("%s: cannot start the crawl: %s", key, exc)
+            return None
+        try:
             with store.sessions(self.engine).begin() as session:
                 sites = selected_sites(config, ())
                 jobs = build_jobs(session, config, sites=sites, full=self.full, cookies=self.cookies(config))
-        except Exception as exc:  # the database refused: this institution's, not the night's
+        except Exception as exc:
             log.error("%s: cannot start the crawl: %s", key, exc)
+            self._end(config, run, {}, failed=True)
             return None
         try:
             own = {
