@@ -263,6 +263,7 @@ def crawl_many(
         try:
             night.process.start()
         finally:
+            night.abort_open()
             night.close()
     finally:
         engine.dispose()
@@ -302,6 +303,7 @@ class _Night:
         self.pending: list[list[Config]] = []
         self.helpers: dict[int, Helper] = {}
         self.results: dict[str, int] = {}
+        self.open: dict[int, Config] = {}  # run id → institution, until its end is recorded
 
     def start(self, groups: list[list[Config]], *, parallel: int) -> None:
         self.pending = list(reversed(groups))
@@ -311,6 +313,12 @@ class _Night:
     def close(self) -> None:
         for helper in self.helpers.values():
             helper.close()
+
+    def abort_open(self) -> None:
+        """Record as aborted the runs the reactor stopped before their end was recorded (a link
+        check started while the night was being stopped never ends)."""
+        for run, config in list(self.open.items()):
+            self._end(config, run, {"finish_reason": "shutdown"}, failed=True)
 
     def _next(self, slot: int) -> None:
         """Start the slot's next group; one that ends at once (every crawl refused) is followed by
@@ -343,6 +351,7 @@ class _Night:
         except Exception as exc:  # the database refused: this institution's, not the night's
             log.error("%s: cannot start the crawl: %s", key, exc)
             return None
+        self.open[run] = config
         try:
             with store.sessions(self.engine).begin() as session:
                 sites = selected_sites(config, ())
@@ -395,6 +404,7 @@ class _Night:
         self._end(config, run, stats, failed=failed)
 
     def _end(self, config: Config, run: int, stats: dict[str, Any], *, failed: bool) -> None:
+        self.open.pop(run, None)
         status = _status(stats, failed=failed)
         try:
             with store.sessions(self.engine).begin() as session:
