@@ -28,6 +28,7 @@ from crawler.spiders.links import LinkJob, LinkSpider
 from crawler.urls import host_of
 from monitor import store
 from monitor.config import Config, Site
+from monitor.deployment import joined
 from monitor.errors import ConfigError
 from monitor.store import crawls
 
@@ -208,27 +209,11 @@ def _run_spider(
 
 
 def host_groups(configs: Sequence[Config]) -> list[list[Config]]:
-    """The institutions joined by a host they share (a union-find over their columns' hosts), each
-    group in the order given: a group's institutions are crawled one after the other, so that no
-    host has two crawlers (two sets of politeness slots) at once."""
-    parent = list(range(len(configs)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for i, config in enumerate(configs):
-        for _, site in config.sites():
-            for host in site_hosts(site):
-                j = owner.setdefault(host, i)
-                parent[root(i)] = root(j)
-    groups: dict[int, list[Config]] = {}
-    for i, config in enumerate(configs):
-        groups.setdefault(root(i), []).append(config)
-    return list(groups.values())
+    """The institutions joined by a host they share, each group in the order given: a group's
+    institutions are crawled one after the other, so that no host has two crawlers (two sets of
+    politeness slots) at once."""
+    hosts = [{host for _, site in config.sites() for host in site_hosts(site)} for config in configs]
+    return [[configs[i] for i in group] for group in joined(range(len(configs)), hosts.__getitem__)]
 
 
 def crawl_many(
@@ -255,8 +240,9 @@ def crawl_many(
     engine = store.connect(db_url)
     try:
         store.ensure_current(engine)
-        night = _Night(configs[0], engine, db_url=db_url, full=full, today=today, verbose=verbose)
-        night.cookies = cookies or (lambda _: {})
+        night = _Night(
+            configs[0], engine, db_url=db_url, full=full, today=today, verbose=verbose, cookies=cookies
+        )
         night.start(host_groups(configs), parallel=parallel)
         gc.collect()  # see _run_spider
         gc.freeze()
@@ -284,10 +270,18 @@ class _Night:
     """The crawls of :func:`crawl_many`: a queue of host groups, ``parallel`` slots taking from it."""
 
     def __init__(
-        self, first: Config, engine: Any, *, db_url: str, full: bool, today: dt.date | None, verbose: int
+        self,
+        first: Config,
+        engine: Any,
+        *,
+        db_url: str,
+        full: bool,
+        today: dt.date | None,
+        verbose: int,
+        cookies: Callable[[Config], Mapping[tuple[str, str], str]] | None,
     ) -> None:
         self.engine, self.db_url, self.full, self.today, self.verbose = engine, db_url, full, today, verbose
-        self.cookies: Callable[[Config], Mapping[tuple[str, str], str]] = lambda _: {}
+        self.cookies = cookies or (lambda _: {})
         # CrawlerProcess.crawl merges the process's settings into each crawler's, over them: so
         # it holds only what is the same for every institution (a crawler keeps its own delays,
         # concurrency, User-Agent and cache).
@@ -356,11 +350,6 @@ class _Night:
             with store.sessions(self.engine).begin() as session:
                 sites = selected_sites(config, ())
                 jobs = build_jobs(session, config, sites=sites, full=self.full, cookies=self.cookies(config))
-        except Exception as exc:
-            log.error("%s: cannot start the crawl: %s", key, exc)
-            self._end(config, run, {}, failed=True)
-            return None
-        try:
             own = {
                 **scrapy_settings(config, verbose=self.verbose),
                 "XXGK_DB_URL": self.db_url,

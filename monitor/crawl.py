@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from monitor.errors import CrawlError
@@ -68,6 +68,19 @@ def crawl_command(
     if progress:
         argv.append("--progress")
     return argv + ["-v"] * verbose
+
+
+Runs = Mapping[str, "tuple[int, str] | None"]
+
+
+def new_runs(before: Runs, after: Runs) -> dict[str, tuple[int, str] | None]:
+    """Institution → (id, status) of the crawl run it got between ``before`` and ``after`` (each
+    `store.crawls.latest_runs`), None when it got none (not crawled)."""
+    found: dict[str, tuple[int, str] | None] = {}
+    for key, run in after.items():
+        old = before.get(key)
+        found[key] = None if run is None or (old is not None and old[0] == run[0]) else run
+    return found
 
 
 def run_crawl(

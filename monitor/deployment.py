@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -98,6 +99,36 @@ class Deployment:
     def path_of(self, institution_id: str) -> Path:
         self.get(institution_id)
         return self.paths[institution_id]
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def joined(keys: Iterable[K], hosts_of: Callable[[K], Iterable[str]]) -> list[list[K]]:
+    """The keys (sites, institutions) joined by a host they share, a union-find over their hosts;
+    each group and the groups in the order of ``keys``. No host is in two groups, which is how
+    the crawl keeps a host's politeness in one crawler (`crawler.run.host_groups`,
+    `monitor.distributed.plan`)."""
+    order = list(keys)
+    parent = {key: key for key in order}
+
+    def root(key: K) -> K:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    owner: dict[str, K] = {}
+    for key in order:
+        for host in hosts_of(key):
+            if host in owner:
+                parent[root(key)] = root(owner[host])
+            else:
+                owner[host] = key
+    groups: dict[K, list[K]] = {}
+    for key in order:
+        groups.setdefault(root(key), []).append(key)
+    return list(groups.values())
 
 
 def _listed(ids: list[str]) -> str:

@@ -143,20 +143,19 @@ def crawl_together(rts: Mapping[str, Runtime], *, out: dict[str, str], wait: flo
     engine = store.connect(first.db_url)
     try:
         with store.sessions(engine).begin() as session:
-            before = {key: store.crawls.latest_run(session, institution_key=key) for key in rts}
+            before = store.crawls.latest_runs(session, institution_keys=list(rts))
         with locks.holding(
             engine, name=crawl.LOCK, ttl=crawl.lock_ttl(first.crawl_timeout), wait=wait
         ) as held:
             argv = crawl.crawl_command(config_path=folder, db_url=first.db_url, institutions=list(rts))
             crawl.run_crawl(argv, timeout=first.crawl_timeout, on_start=held.include)
         with store.sessions(engine).begin() as session:
-            for key in rts:
-                run = store.crawls.latest_run(session, institution_key=key)
-                old = before[key]
-                if run is None or (old is not None and run[0] == old[0]):
-                    out[key] = "crawl: not crawled"
-                else:
-                    out[key] = "crawl: ok" if run[1] == "finished" else f"crawl: the crawl run ended {run[1]}"
+            after = store.crawls.latest_runs(session, institution_keys=list(rts))
+        for key, run in crawl.new_runs(before, after).items():
+            if run is None:
+                out[key] = "crawl: not crawled"
+            else:
+                out[key] = "crawl: ok" if run[1] == "finished" else f"crawl: the crawl run ended {run[1]}"
     finally:
         engine.dispose()
     ok = sum(outcome == "crawl: ok" for outcome in out.values())

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 import shutil
 import sys
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from monitor import crawl, stats, store
-from monitor.cli.main import DEFAULT_DB, State, fail_cleanly, main, parse_date, pass_state
+from monitor.cli.main import DEFAULT_DB, State, fail_cleanly, main, parse_date, pass_state, verbosity
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.store import users
@@ -134,9 +133,7 @@ def _crawl_many(
         parallel=parallel,
         full=full,
         today=today,
-        verbose=2
-        if logging.getLogger().level <= logging.DEBUG
-        else int(logging.getLogger().level < logging.WARNING),
+        verbose=verbosity(),
     )
     click.echo(f"crawling {len(configs)} institutions, {min(parallel, len(configs))} at once")
     try:
@@ -149,26 +146,22 @@ def _crawl_many(
         raise MonitorError(f"the crawl of {where} ended with errors: {shown}; run with -v for details")
 
 
-def _latest_runs(state: State, configs: tuple[Config, ...]) -> dict[str, int | None]:
+def _latest_runs(state: State, configs: tuple[Config, ...]) -> dict[str, tuple[int, str] | None]:
     with state.session() as session:
-        return {
-            config.institution.id: (
-                run[0]
-                if (run := store.crawls.latest_run(session, institution_key=config.institution.id))
-                else None
-            )
-            for config in configs
-        }
+        return store.crawls.latest_runs(session, institution_keys=[c.institution.id for c in configs])
 
 
-def _report_runs(state: State, configs: tuple[Config, ...], before: dict[str, int | None]) -> list[str]:
+def _report_runs(
+    state: State, configs: tuple[Config, ...], before: dict[str, tuple[int, str] | None]
+) -> list[str]:
     """A line per institution (its run's outcome and counts); the ids whose run did not finish."""
     failed = []
+    runs = crawl.new_runs(before, _latest_runs(state, configs))
     with state.session() as session:
         for config in configs:
             key = config.institution.id
-            run = store.crawls.latest_run(session, institution_key=key)
-            if run is None or run[0] == before.get(key):
+            run = runs[key]
+            if run is None:
                 click.echo(f"{key}: not crawled")
                 failed.append(key)
                 continue
@@ -192,7 +185,6 @@ def _crawl_unlocked(
     timeout: int,
     held: store.locks.Held,
 ) -> None:
-    verbose = logging.getLogger().level < logging.WARNING
     argv = crawl.crawl_command(
         config_path=state.config_path,
         db_url=state.db_url,
@@ -200,7 +192,7 @@ def _crawl_unlocked(
         full=full,
         today=today,
         progress=sys.stderr.isatty(),
-        verbose=2 if logging.getLogger().level <= logging.DEBUG else int(verbose),
+        verbose=verbosity(),
     )
     code = crawl.run_crawl(argv, timeout=timeout, on_start=held.include)
     with state.session() as session:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from monitor import crawl, store
-from monitor.cli.main import State, fail_cleanly, main, pass_state
+from monitor.cli.main import State, fail_cleanly, main, pass_state, verbosity
 from monitor.config import Config
 from monitor.distributed import coordinator, queue
 from monitor.errors import MonitorError
@@ -49,7 +49,7 @@ def worker_command(
     app = queue.make_app(broker_url, job_timeout=job_timeout)
     coordinator.check_broker(app, url=broker_url)
     runtime = queue.WorkerRuntime(
-        resolve=state.deployment.path_of, db_url=state.db_url, job_timeout=job_timeout, verbose=_verbosity()
+        resolve=state.deployment.path_of, db_url=state.db_url, job_timeout=job_timeout, verbose=verbosity()
     )
     click.echo(f"worker: {concurrency} jobs at once, broker {store.safe_url(broker_url)}", err=True)
     queue.serve(app, runtime, concurrency=concurrency, name=name)
@@ -159,10 +159,3 @@ def _engine(db_url: str) -> Iterator[Any]:
             yield engine
     finally:
         engine.dispose()
-
-
-def _verbosity() -> int:
-    import logging
-
-    level = logging.getLogger().level
-    return 2 if level <= logging.DEBUG else int(level < logging.WARNING)

@@ -103,6 +103,12 @@ class State:
                 engine.dispose()
 
 
+def verbosity() -> int:
+    """The crawler's -v count for this command's log level: 2 with -vv (DEBUG), 1 with -v, else 0."""
+    level = logging.getLogger().level
+    return 2 if level <= logging.DEBUG else int(level < logging.WARNING)
+
+
 def _check_channels(found: Deployment) -> None:
     for config in found.institutions:
         if config.notify:  # the bot kinds live in the channel registry, above the config

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from monitor.config import Config, Site
+from monitor.deployment import joined
 
 #: A site of the night: (institution id, site id).
 SiteKey = tuple[str, str]
@@ -68,25 +69,7 @@ def _chosen(configs: Sequence[Config], sites: Mapping[str, Sequence[str]]) -> di
 
 def _units(chosen: Mapping[SiteKey, Site]) -> list[list[SiteKey]]:
     """The sites joined by shared hosts, each unit in config order."""
-    parent = {key: key for key in chosen}
-
-    def root(key: SiteKey) -> SiteKey:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    owner: dict[str, SiteKey] = {}
-    for key, site in chosen.items():
-        for host in site_hosts(site):
-            if host in owner:
-                parent[root(key)] = root(owner[host])
-            else:
-                owner[host] = key
-    units: dict[SiteKey, list[SiteKey]] = {}
-    for key in chosen:
-        units.setdefault(root(key), []).append(key)
-    return list(units.values())
+    return joined(chosen, lambda key: site_hosts(chosen[key]))
 
 
 def _pack(units: list[list[SiteKey]], chosen: Mapping[SiteKey, Site], *, max_columns: int) -> list[Job]:

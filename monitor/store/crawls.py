@@ -299,6 +299,25 @@ def latest_run(session: Session, *, institution_key: str) -> tuple[int, str, dic
     return (row[0], row[1], row[2]) if row else None
 
 
+def latest_runs(session: Session, *, institution_keys: Sequence[str]) -> dict[str, tuple[int, str] | None]:
+    """Institution key → (id, status) of its newest crawl run (None: never crawled), in one query."""
+    newest = (
+        select(CrawlRun.institution_id, func.max(CrawlRun.id).label("run_id"))
+        .join(Institution, Institution.id == CrawlRun.institution_id)
+        .where(Institution.key.in_(institution_keys))
+        .group_by(CrawlRun.institution_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Institution.key, CrawlRun.id, CrawlRun.status)
+        .join(newest, newest.c.institution_id == Institution.id)
+        .join(CrawlRun, CrawlRun.id == newest.c.run_id)
+    )
+    found: dict[str, tuple[int, str] | None] = dict.fromkeys(institution_keys)
+    found.update({key: (run, status) for key, run, status in rows})
+    return found
+
+
 def site_items(session: Session, *, institution_key: str) -> dict[str, dict[str, tuple[str, dt.date | None]]]:
     """Site key → item URL → (title, publication date): what the crawls have stored."""
     rows = session.execute(

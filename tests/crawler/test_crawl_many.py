@@ -22,7 +22,7 @@ from monitor import store
 from monitor.config import load_config
 from monitor.demo.institutions import demo_copies, write_folder
 from monitor.store.models import CrawlRun, Institution
-from tests.distributed.conftest import CHECKLIST, HostCounter, serve_counted
+from tests.distributed.conftest import CHECKLIST, HostCounter, fetches, serve_counted
 
 TODAY = dt.date(2026, 11, 26)
 PER_HOST = 2
@@ -37,21 +37,6 @@ def tightened(config: str) -> str:
     """Politeness the counter can catch; no link checks (they are no part of what is compared)."""
     config = config.replace("per_host_concurrency: 4", f"per_host_concurrency: {PER_HOST}")
     return config.replace("\ncrawl:\n", "\nchecks:\n  link_checks: false\ncrawl:\n", 1)
-
-
-def outcomes(db_url: str, institution: str) -> list[tuple[str, str, str, int | None, int, int]]:
-    """The run's column outcomes (not which of two columns listing an item counted it new: the
-    order of their answers decides that, in any crawl)."""
-    engine = store.connect(db_url)
-    try:
-        with Session(engine) as session:
-            run = store.crawls.latest_run(session, institution_key=institution)
-            assert run is not None
-            assert run[1] == "finished", run
-            rows = store.crawls.run_fetches(session, run_id=run[0])
-    finally:
-        engine.dispose()
-    return [(r.site, r.column, r.outcome, r.http_status, r.pages, r.items_seen) for r in rows]
 
 
 def items(db_url: str, institution: str) -> dict[str, dict[str, tuple[str, dt.date | None]]]:
@@ -107,7 +92,7 @@ def test_a_folder_is_crawled_in_one_process_each_institution_as_if_alone(tmp_pat
     assert len({run.pid for run in found.values()}) == 1, "not one crawler process"
     first, second = sorted((found["demo1"], found["twin"]), key=lambda run: run.started_at)
     assert second.started_at >= first.finished_at, "two institutions on one host crawled at once"
-    assert outcomes(together, "demo2") == outcomes(alone, "demo2")
+    assert fetches(together, "demo2") == fetches(alone, "demo2")
     assert items(together, "demo2") == items(alone, "demo2")
     assert items(together, "twin") == items(together, "demo1")
     assert sum(len(by_url) for by_url in items(together, "demo3").values()) > 1000

@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 import redis
+from sqlalchemy.orm import Session
 
+from monitor import store
 from monitor.demo.app import DemoApp
 from monitor.demo.model import DemoCampus
 from monitor.demo.server import _make_server, bind_sites
@@ -110,6 +112,22 @@ def serve_counted(campuses: list[DemoCampus], counter: HostCounter) -> Iterator[
                 time.sleep(0.05)
             assert server.started, "the demo campus server did not start"
         yield port
+
+
+def fetches(db_url: str, institution: str) -> list[tuple[str, str, str, int | None, int, int]]:
+    """The column outcomes of the institution's latest run, which must have finished (not which of
+    two columns listing an item counted it new: the order of their answers decides that, in any
+    crawl)."""
+    engine = store.connect(db_url)
+    try:
+        with Session(engine) as session:
+            run_row = store.crawls.latest_run(session, institution_key=institution)
+            assert run_row is not None
+            assert run_row[1] == "finished", run_row
+            rows = store.crawls.run_fetches(session, run_id=run_row[0])
+    finally:
+        engine.dispose()
+    return [(r.site, r.column, r.outcome, r.http_status, r.pages, r.items_seen) for r in rows]
 
 
 def xxgk_argv(config: Path, db_url: str, *args: str) -> list[str]:

@@ -27,6 +27,7 @@ from tests.distributed.conftest import (
     alive,
     crawler_children,
     env,
+    fetches,
     serve_counted,
     wait_until,
     xxgk_argv,
@@ -61,19 +62,6 @@ def stats_json(
     done = run(argv, cwd=cwd, broker_url=broker_url)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def fetches(db_url: str, institution: str) -> list[tuple[str, str, str, int | None, int, int]]:
-    engine = store.connect(db_url)
-    try:
-        with Session(engine) as session:
-            run_row = store.crawls.latest_run(session, institution_key=institution)
-            assert run_row is not None
-            assert run_row[1] == "finished", run_row
-            rows = store.crawls.run_fetches(session, run_id=run_row[0])
-    finally:
-        engine.dispose()
-    return [(r.site, r.column, r.outcome, r.http_status, r.pages, r.items_seen) for r in rows]
 
 
 def test_four_institutions_over_two_workers_one_killed_equal_a_local_crawl(
